@@ -1,0 +1,33 @@
+"""The command line. `click` is imported only in this package; every command lives in its own
+module and is registered below, in the order `npaudit --help` lists them."""
+
+from __future__ import annotations
+
+import click
+
+from npaudit import __version__
+from npaudit.cli.rules_cmd import rules
+from npaudit.cli.scan import scan
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="npaudit")
+def cli() -> None:
+    """npaudit: audit Kubernetes NetworkPolicy kept in Git.
+
+    \b
+    Exit codes:
+      0  nothing at or above --fail-on (prove: the property holds)
+      1  findings at or above --fail-on (prove: violated)
+      2  usage error, unreadable input path, or internal error
+      3  prove: the solver could not decide (unknown)
+    """
+
+
+cli.add_command(scan)
+cli.add_command(rules)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="npaudit")

@@ -1,0 +1,1 @@
+"""The in-memory model of namespaces, workloads, services and policies."""
