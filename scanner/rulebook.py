@@ -5,7 +5,7 @@ applies config overrides, and renders the generated rules reference (docs/rules.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -25,6 +25,8 @@ class Catalogue:
 
     rules: Mapping[str, RuleMeta]
     findings: tuple[Finding, ...] = ()
+    #: Severities set by the config; they apply to every finding of the rule.
+    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
 
     def get(self, rule_id: str) -> RuleMeta | None:
         return self.rules.get(rule_id)
@@ -143,7 +145,7 @@ def with_overrides(
             changes["params"] = {**meta.params, **params[rule_id]}
         if changes:
             rules[rule_id] = replace(meta, **changes)
-    return Catalogue(dict(sorted(rules.items())), tuple(findings))
+    return Catalogue(dict(sorted(rules.items())), tuple(findings), dict(severities or {}))
 
 
 def render_reference(catalogue: Catalogue) -> str:

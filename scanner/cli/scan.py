@@ -1,0 +1,84 @@
+"""`npaudit scan`: the main job."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from npaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, read_stdin_if_needed, use_color, write_output
+from npaudit.findings import Severity
+from npaudit.pipeline import ScanOptions, scan as run_scan
+from npaudit.report import Report, render_json, render_sarif, render_text
+
+FAIL_ON = ("error", "warning", "note")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True, help="Output format.")
+@click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--config", "config_path", metavar="FILE", help="Config file (default: .npaudit.yaml found from the working directory up to the repository root).")
+@click.option("--kubernetes-version", metavar="X.Y", help="Kubernetes version whose schemas are used.")
+@click.option("--stdin-filename", default="<stdin>", show_default=True, help="Name used in reports for input read from '-'.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also when NO_COLOR is set or output is not a terminal).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only findings and the summary line.")
+@guarded
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    config_path: str | None,
+    kubernetes_version: str | None,
+    stdin_filename: str,
+    no_color: bool,
+    quiet: bool,
+) -> None:
+    """Scan manifests (files, directories, kustomizations, or '-' for standard input) and report
+    schema errors, invalid values, hygiene findings and violated properties.
+
+    \b
+    Examples:
+      npaudit scan examples/retail-store
+      npaudit scan k8s/ --format sarif -o npaudit.sarif
+      helm template ./chart | npaudit scan - --stdin-filename chart.yaml
+    """
+    options = ScanOptions(
+        paths=paths,
+        stdin_text=read_stdin_if_needed(paths),
+        stdin_name=stdin_filename,
+        kubernetes_version=kubernetes_version,
+        config_path=config_path,
+    )
+    report = run_scan(options)
+    write_output(_render(report, fmt, color=use_color(no_color, output), quiet=quiet), output)
+    if output not in (None, "-") and not quiet:
+        click.echo(_one_line_summary(report), err=True)
+    sys.exit(exit_code(report, Severity(fail_on)))
+
+
+def _render(report: Report, fmt: str, *, color: bool, quiet: bool) -> str:
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "sarif":
+        return render_sarif(report, repo_root=str(Path.cwd()))
+    return render_text(report, color=color, quiet=quiet)
+
+
+def exit_code(report: Report, fail_on: Severity) -> int:
+    failing = any(f.severity.at_least(fail_on) and f.severity is not Severity.INFO for f in report.findings)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _one_line_summary(report: Report) -> str:
+    counts = {s: 0 for s in (Severity.ERROR, Severity.WARNING, Severity.NOTE)}
+    for f in report.findings:
+        if f.severity in counts:
+            counts[f.severity] += 1
+    return (
+        f"npaudit: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
+        f"{counts[Severity.NOTE]} notes ({report.suppressed} suppressed)"
+    )
