@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -25,6 +26,12 @@ FAIL_ON = ("error", "warning", "note")
 @click.option("--stdin-filename", default="<stdin>", show_default=True, help="Name used in reports for input read from '-'.")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also when NO_COLOR is set or output is not a terminal).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only findings and the summary line.")
+@click.option(
+    "--changed-files",
+    is_flag=True,
+    help="Treat PATHS as changed files: analyse the whole repository (the working directory) but "
+    "report only findings located in those files (the npaudit-changed pre-commit hook).",
+)
 @guarded
 def scan(
     paths: tuple[str, ...],
@@ -36,6 +43,7 @@ def scan(
     stdin_filename: str,
     no_color: bool,
     quiet: bool,
+    changed_files: bool,
 ) -> None:
     """Scan manifests (files, directories, kustomizations, or '-' for standard input) and report
     schema errors, invalid values, hygiene findings and violated properties.
@@ -46,6 +54,10 @@ def scan(
       npaudit scan k8s/ --format sarif -o npaudit.sarif
       helm template ./chart | npaudit scan - --stdin-filename chart.yaml
     """
+    report_only: frozenset[str] | None = None
+    if changed_files:
+        report_only = frozenset(_relative(p) for p in paths)
+        paths = ()
     options = ScanOptions(
         paths=paths,
         stdin_text=read_stdin_if_needed(paths),
@@ -54,10 +66,21 @@ def scan(
         config_path=config_path,
     )
     report = run_scan(options)
+    if report_only is not None:
+        report = dataclasses.replace(report, findings=tuple(f for f in report.findings if f.span.path in report_only))
     write_output(_render(report, fmt, color=use_color(no_color, output), quiet=quiet), output)
     if output not in (None, "-") and not quiet:
         click.echo(_one_line_summary(report), err=True)
     sys.exit(exit_code(report, Severity(fail_on)))
+
+
+def _relative(path: str) -> str:
+    """A changed-file argument as the repository-relative POSIX path findings use."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
 
 
 def _render(report: Report, fmt: str, *, color: bool, quiet: bool) -> str:
