@@ -12,6 +12,7 @@ from npaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, read_stdin_if_ne
 from npaudit.findings import Severity
 from npaudit.pipeline import ScanOptions, scan as run_scan
 from npaudit.report import Report, render_json, render_sarif, render_text
+from npaudit.report.markdown import render_markdown
 
 FAIL_ON = ("error", "warning", "note")
 
@@ -32,6 +33,7 @@ FAIL_ON = ("error", "warning", "note")
     help="Treat PATHS as changed files: analyse the whole repository (the working directory) but "
     "report only findings located in those files (the npaudit-changed pre-commit hook).",
 )
+@click.option("--summary-md", metavar="FILE", help="Also append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).")
 @guarded
 def scan(
     paths: tuple[str, ...],
@@ -44,6 +46,7 @@ def scan(
     no_color: bool,
     quiet: bool,
     changed_files: bool,
+    summary_md: str | None,
 ) -> None:
     """Scan manifests (files, directories, kustomizations, or '-' for standard input) and report
     schema errors, invalid values, hygiene findings and violated properties.
@@ -69,9 +72,19 @@ def scan(
     if report_only is not None:
         report = dataclasses.replace(report, findings=tuple(f for f in report.findings if f.span.path in report_only))
     write_output(_render(report, fmt, color=use_color(no_color, output), quiet=quiet), output)
+    if summary_md:
+        _append(summary_md, "## npaudit\n\n" + render_markdown(report))
     if output not in (None, "-") and not quiet:
         click.echo(_one_line_summary(report), err=True)
     sys.exit(exit_code(report, Severity(fail_on)))
+
+
+def _append(path: str, text: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def _relative(path: str) -> str:
