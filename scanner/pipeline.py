@@ -96,7 +96,9 @@ def make_context(model: Model, config: Any) -> CheckContext:
     return CheckContext(model, config=config.settings(), engine_factory=engine, prover_factory=prover)
 
 
-def run_rules(ctx: CheckContext, rules: Iterable[RuleMeta]) -> list[Finding]:
+def run_rules(
+    ctx: CheckContext, rules: Iterable[RuleMeta], *, progress: Callable[[str], None] = lambda _m: None
+) -> list[Finding]:
     """Run every rule whose kind is a check kind. A crash in one rule becomes a located
     `internal-error` finding and the other rules still run."""
     findings: list[Finding] = []
@@ -104,6 +106,7 @@ def run_rules(ctx: CheckContext, rules: Iterable[RuleMeta]) -> list[Finding]:
         kind = CHECK_KINDS.get(rule.kind)
         if kind is None:
             continue  # loader/schema/validity rules: reported while loading
+        progress(f"checking {rule.id}")
         try:
             findings.extend(kind.run(ctx, rule))
         except Exception as exc:  # noqa: BLE001 - reported as a finding, never a traceback
@@ -129,15 +132,26 @@ def selected_rules(catalogue: Catalogue, only: frozenset[str] | None) -> tuple[R
     return tuple(r for r in catalogue.rules.values() if r.id in only)
 
 
-def scan(options: ScanOptions, *, lines_of: Callable[[str], Sequence[str]] | None = None) -> Report:
-    """Load, check and collect findings; suppressions are applied, baselines are not (CLI)."""
+def _silent(_message: str) -> None:
+    return None
+
+
+def scan(
+    options: ScanOptions,
+    *,
+    lines_of: Callable[[str], Sequence[str]] | None = None,
+    progress: Callable[[str], None] = _silent,
+) -> Report:
+    """Load, check and collect findings; suppressions are applied, baselines are not (CLI).
+    `progress` receives short status messages for long runs."""
+    progress("reading manifests")
     loaded = load(options)
     ctx = make_context(loaded.model, loaded.config)
     rules = selected_rules(loaded.catalogue, options.only_rules)
     findings = list(loaded.findings)
     if options.only_rules is not None:
         findings = [f for f in findings if f.rule_id in options.only_rules]
-    findings += run_rules(ctx, rules)
+    findings += run_rules(ctx, rules, progress=progress)
     findings = _with_effective_severity(findings, loaded.catalogue)
     kept, suppressed, extra = _suppress(findings, loaded, lines_of)
     return Report(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from npaudit.cli.progress import Progress
 from npaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, read_stdin_if_needed, use_color, write_output
 from npaudit.findings import Severity
 from npaudit.pipeline import ScanOptions, scan as run_scan
@@ -68,7 +69,11 @@ def scan(
         kubernetes_version=kubernetes_version,
         config_path=config_path,
     )
-    report = run_scan(options)
+    progress = Progress(enabled=None if not quiet else False)
+    try:
+        report = run_scan(options, progress=progress)
+    finally:
+        progress.done()
     if report_only is not None:
         report = dataclasses.replace(report, findings=tuple(f for f in report.findings if f.span.path in report_only))
     write_output(_render(report, fmt, color=use_color(no_color, output), quiet=quiet), output)
