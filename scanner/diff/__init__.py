@@ -1,0 +1,1 @@
+"""Semantic diff between two revisions: connectivity, workloads, properties, findings."""
