@@ -26,6 +26,9 @@ def _builtin_kinds() -> tuple[CheckKind, ...]:
     #   from npaudit.checks import reach
     #   kinds += reach.KINDS
     kinds: tuple[CheckKind, ...] = ()
+    from npaudit.checks import hygiene_coverage, hygiene_ports, hygiene_sections, hygiene_select
+
+    kinds += hygiene_select.KINDS + hygiene_ports.KINDS + hygiene_sections.KINDS + hygiene_coverage.KINDS
     return kinds
 
 
