@@ -43,7 +43,7 @@ def clean(text: str) -> str:
     """One printable line: newlines and tabs become spaces, other control characters (an ANSI
     escape inside a YAML value, say) are shown escaped instead of being sent to the terminal."""
     flat = " ".join(text.replace("\t", " ").splitlines()).strip()
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", flat)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", flat) or "-"
 
 
 def _paint(text: str, style: str, color: bool) -> str:
