@@ -1,0 +1,196 @@
+"""The prover: one encoding per model, built once, asked many questions through assumptions.
+
+Queries never push/pop (that switches z3 to its slower incremental core); each question is a
+list of assumption terms on top of the asserted formula. A property holds when its
+counterexample query is unsatisfiable, so no quantifiers are needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from npaudit.encode.compile import Compiler, VocabularyGap
+from npaudit.encode.dns import DnsModel, with_dns
+from npaudit.encode.domain import endpoint_domain, packet_domain
+from npaudit.encode.formula import Formula
+from npaudit.encode.outcome import EndpointSelector, Outcome, Scope, Verdict
+from npaudit.encode.solver import SolverSettings, Status, check, make_solver
+from npaudit.encode.symbols import Endpoint, hyp_index, make_endpoint, make_packet
+from npaudit.encode.vocab import Vocabulary, build_vocabulary
+from npaudit.encode.witness import Explainer
+from npaudit.model.types import Direction, LabelSelector, Model, PortSpec, Workload
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """Selectors the questions will use beyond the model's own (property endpoints)."""
+
+    pod: frozenset[LabelSelector] = frozenset()
+    ns: frozenset[LabelSelector] = frozenset()
+    port_names: frozenset[str] = frozenset()
+
+    def union(self, other: Extras) -> Extras:
+        return Extras(self.pod | other.pod, self.ns | other.ns, self.port_names | other.port_names)
+
+    @classmethod
+    def of(cls, endpoints: Iterable[EndpointSelector], ports: Iterable[PortSpec] = ()) -> Extras:
+        eps = list(endpoints)
+        return cls(
+            frozenset(e.pod_selector for e in eps if e.pod_selector is not None),
+            frozenset(e.namespace_selector for e in eps if e.namespace_selector is not None),
+            frozenset(p.port for p in ports if isinstance(p.port, str)),
+        )
+
+
+class Encoding:
+    """z3 context, variables, the asserted formula and the solver for one vocabulary."""
+
+    def __init__(self, model: Model, vocab: Vocabulary, settings: SolverSettings) -> None:
+        self.model, self.vocab = model, vocab
+        self.ctx = z3.Context()
+        self.comp = Compiler(vocab, self.ctx)
+        self.src = make_endpoint("src", vocab, self.ctx)
+        self.dst = make_endpoint("dst", vocab, self.ctx)
+        self.pkt = make_packet(self.ctx)
+        self.formula = Formula(model.policies, self.comp, self.src, self.dst, self.pkt)
+        self.solver = make_solver(self.ctx, settings)
+        self.solver.add(*endpoint_domain(self.src, vocab), *endpoint_domain(self.dst, vocab), *packet_domain(self.pkt))
+        # named literals for the derived facts, so queries can assume them or their negation
+        self.allowed = z3.Bool("allowed", self.ctx)
+        self.isolated = {d: z3.Bool(f"isolated.{d.value}", self.ctx) for d in Direction}
+        self.solver.add(self.allowed == z3.And(self.formula.ok(Direction.EGRESS), self.formula.ok(Direction.INGRESS)))
+        for d in Direction:
+            self.solver.add(self.isolated[d] == self.formula.isolated[d])
+        self.guards = self.formula.guards()
+        self.hyp = hyp_index(vocab)
+
+    def endpoint(self, sel: EndpointSelector, e: Endpoint) -> z3.BoolRef:
+        if sel.ip_block is not None:
+            return self.comp.and_([z3.Not(e.pod), self.comp.ip_block(sel.ip_block, e)])
+        ns = self.comp.true if sel.namespace_selector is None else self.comp.namespace_selector(sel.namespace_selector, e)
+        return self.comp.and_([e.pod, ns, self.comp.pod_selector(sel.pod_selector, e)])
+
+    def scope(self, e: Endpoint, scope: Scope, allow_new_namespaces: bool) -> z3.BoolRef:
+        if scope is Scope.WORKLOADS:
+            return z3.Implies(e.pod, z3.ULT(e.cls, self.hyp))
+        if allow_new_namespaces:
+            return self.comp.true
+        return z3.Implies(e.pod, e.ns != self.vocab.other_ns)
+
+
+class Prover:
+    """Answers property questions about one model. Build with `build_prover`."""
+
+    def __init__(self, model: Model, settings: SolverSettings, dns: DnsModel, extras: Extras = Extras()) -> None:
+        self.source_model = model
+        self.model, self.modelled_dns = with_dns(model, dns)
+        self.settings = settings
+        self._extras = extras
+        self.enc = self._encode()
+
+    def _encode(self) -> Encoding:
+        vocab = build_vocabulary(
+            self.model,
+            extra_pod_selectors=sorted(self._extras.pod, key=repr),
+            extra_ns_selectors=sorted(self._extras.ns, key=repr),
+            extra_port_names=self._extras.port_names,
+        )
+        return Encoding(self.model, vocab, self.settings)
+
+    def prepare(self, extras: Extras) -> None:
+        """Make sure the vocabulary covers `extras`; rebuilds the encoding at most once per call."""
+        merged = self._extras.union(extras)
+        if merged != self._extras:
+            self._extras = merged
+            self.enc = self._encode()
+
+    def notes(self) -> tuple[str, ...]:
+        out = []
+        if self.modelled_dns is not None:
+            w = self.modelled_dns
+            labels = ", ".join(f"{k}={v}" for k, v in sorted(w.labels.items()))
+            out.append(f"the cluster DNS is not in the repository: modelled as {w.display} ({labels}; UDP/TCP 53)")
+        for w in self.enc.vocab.host_network:
+            out.append(f"{w.display} uses hostNetwork: outside NetworkPolicy enforcement, left out")
+        return tuple(out)
+
+    # -- questions ---------------------------------------------------------------------------
+    def reach(
+        self,
+        *,
+        must: bool,
+        src: EndpointSelector,
+        dst: EndpointSelector,
+        ports: Sequence[PortSpec] = (),
+        scope: Scope = Scope.WORKLOADS,
+        allow_new_namespaces: bool = False,
+    ) -> Outcome:
+        """deny-reach (`must=False`): no connection from `src` to `dst` on `ports` is allowed.
+        must-reach (`must=True`): every such connection is allowed."""
+        self.prepare(Extras.of((src, dst), ports))
+        try:
+            return self._reach(must, src, dst, ports, scope, allow_new_namespaces)
+        except VocabularyGap:  # a selector value only a previous build lacked: cannot recur
+            self.enc = self._encode()
+            return self._reach(must, src, dst, ports, scope, allow_new_namespaces)
+
+    def _reach(self, must: bool, src: EndpointSelector, dst: EndpointSelector, ports: Sequence[PortSpec],
+               scope: Scope, allow_new: bool) -> Outcome:
+        enc = self.enc
+        domain = [
+            enc.endpoint(src, enc.src), enc.scope(enc.src, scope, allow_new),
+            enc.endpoint(dst, enc.dst), enc.scope(enc.dst, scope, allow_new),
+            enc.comp.ports(ports, enc.dst, enc.pkt),
+        ]
+        query = [*domain, z3.Not(enc.allowed) if must else enc.allowed]
+        return self._decide(query, domain, scope, subjects=(enc.src, enc.dst))
+
+    def isolation(
+        self, direction: Direction, namespace: str, *, scope: Scope = Scope.ANY_POD
+    ) -> Outcome:
+        """default-deny: every pod of `namespace` is isolated for `direction`."""
+        enc = self.enc
+        e = enc.formula.side(direction)
+        if namespace not in enc.vocab.namespaces:
+            return Outcome(Verdict.HOLDS, scope, vacuous=True, notes=self.notes())
+        domain = [e.pod, enc.comp.in_namespace(namespace, e), enc.scope(e, scope, False)]
+        query = [*domain, z3.Not(enc.isolated[direction])]
+        return self._decide(query, domain, scope, subjects=(e,))
+
+    def _decide(self, query: list[z3.BoolRef], domain: list[z3.BoolRef], scope: Scope,
+                subjects: tuple[Endpoint, ...]) -> Outcome:
+        enc = self.enc
+        explainer = Explainer(enc, self.modelled_dns)
+        status, reason = check(enc.solver, [*query, *enc.guards])
+        if status is Status.UNKNOWN:
+            return Outcome(Verdict.UNKNOWN, scope, reason=reason, notes=self.notes())
+        if status is Status.SAT:
+            found = explainer.witness(query, subjects)
+            if found is None:  # canonicalisation ran out of budget: still a violation
+                return Outcome(Verdict.UNKNOWN, scope, reason="counterexample could not be canonicalised", notes=self.notes())
+            return Outcome(Verdict.VIOLATED, scope, witness=found[0], subject=found[1], notes=self.notes())
+        enforcing = explainer.enforcing(query)
+        vacuous = explainer.vacuous(domain)
+        return Outcome(Verdict.HOLDS, scope, enforcing=enforcing, vacuous=vacuous, notes=self.notes())
+
+    def workloads_matching(self, sel: EndpointSelector) -> tuple[Workload, ...]:
+        """Concrete workloads (modelled DNS included) that an endpoint selector selects."""
+        from npaudit.model.selectors import matches
+
+        if sel.ip_block is not None:
+            return ()
+        return tuple(
+            w for c in self.enc.vocab.classes for w in c.workloads
+            if matches(sel.pod_selector, w.labels)
+            and (sel.namespace_selector is None or matches(sel.namespace_selector, self.model.namespace_labels(w.namespace)))
+        )
+
+
+def build_prover(model: Model, config: Mapping[str, Any] | None = None) -> Prover:
+    """The prover factory the pipeline injects into `CheckContext` (`ctx.prover`)."""
+    config = config or {}
+    return Prover(model, SolverSettings.from_config(config), DnsModel.from_config(config))
