@@ -1,0 +1,177 @@
+"""In-process phases, each run in a fresh child process by the harness:
+
+    python -m benchmarks.phases GROUP DIR
+
+prints one JSON line: {"rows": [{"phase", "seconds", "status", "note"}...]}. The harness reads
+the child's peak memory from its own rusage. Every npaudit API is resolved at run time: a
+phase whose API does not exist (yet) reports `n/a (not implemented)` instead of failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks import hooks
+from benchmarks.hooks import NOT_IMPLEMENTED, Missing
+
+Row = dict[str, Any]
+
+
+def _api(module: str, name: str) -> Any:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise Missing(f"{module}: {exc}") from exc
+    obj = getattr(mod, name, None)
+    if obj is None:
+        raise Missing(f"{module}.{name}")
+    return obj
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def yaml_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def fastest_loader() -> tuple[str, Callable[[str], int]]:
+    """The fastest YAML parser available: PyYAML's libyaml CSafeLoader, else ruamel's C safe
+    loader. Returns its name and a function counting the documents of one text."""
+    try:
+        import yaml
+
+        loader = yaml.CSafeLoader
+        return "PyYAML CSafeLoader (libyaml)", lambda text: sum(1 for _ in yaml.load_all(text, Loader=loader))
+    except (ImportError, AttributeError):
+        from ruamel.yaml import YAML
+
+        parser = YAML(typ="safe", pure=False)
+        return "ruamel.yaml typ='safe' (C)", lambda text: sum(1 for _ in parser.load_all(text))
+
+
+def phase_parse(root: Path) -> Iterator[Row]:
+    name, count = fastest_loader()
+    files = yaml_files(root)
+
+    def parse() -> int:
+        return sum(count(p.read_text(encoding="utf-8")) for p in files)
+
+    seconds, docs = _timed(parse)
+    size = sum(p.stat().st_size for p in files)
+    yield {"phase": "parse", "seconds": seconds, "note": f"floor: {name}; {len(files)} files, {size / 1e6:.1f} MB, {docs} docs"}
+
+
+def _load(root: Path) -> Any:
+    load_paths = _api("npaudit.load", "load_paths")
+    kwargs = {"root": root} if "root" in inspect.signature(load_paths).parameters else {}
+    return load_paths((str(root),), **kwargs)
+
+
+def _build(documents: Any) -> Any:
+    return _api("npaudit.model.build", "build_model")(documents)
+
+
+def phase_load(root: Path) -> Iterator[Row]:
+    seconds, loaded = _timed(lambda: _load(root))
+    yield {"phase": "load", "seconds": seconds, "note": f"npaudit.load.load_paths: {len(loaded.documents)} docs, {len(loaded.findings)} findings"}
+
+
+def phase_model(root: Path) -> Iterator[Row]:
+    loaded = _load(root)
+    seconds, built = _timed(lambda: _build(loaded.documents))
+    m = built.model
+    yield {"phase": "model", "seconds": seconds, "note": f"build_model after load: {len(m.workloads)} workloads, {len(m.policies)} policies"}
+
+
+def _model(root: Path) -> Any:
+    return _build(_load(root).documents).model
+
+
+def phase_connectivity(root: Path) -> Iterator[Row]:
+    model = _model(root)
+    seconds, note = _timed(lambda: hooks.connectivity(model))
+    yield {"phase": "connectivity", "seconds": seconds, "note": f"engine, all pairs, after model: {note}"}
+
+
+def phase_prove(root: Path) -> Iterator[Row]:
+    model = _model(root)
+    seconds, prover = _timed(lambda: hooks.build_prover(model))
+    yield {"phase": "prove-build", "seconds": seconds, "note": "formula built once (encode), after model"}
+    seconds, note = _timed(lambda: hooks.prove_one(prover, model))
+    yield {"phase": "prove-query", "seconds": seconds, "note": f"one property query: {note}"}
+
+
+def _pipeline_loaded(root: Path) -> tuple[Any, Any]:
+    pipeline = importlib.import_module("npaudit.pipeline")
+    options = pipeline.ScanOptions(paths=(str(root),), root=root)
+    return pipeline, pipeline.load(options)
+
+
+def phase_hygiene(root: Path) -> Iterator[Row]:
+    pipeline, loaded = _pipeline_loaded(root)
+    rules = [r for r in pipeline.selected_rules(loaded.catalogue, None) if "hygiene" in r.tags]
+    if not rules:
+        raise Missing("no rule tagged hygiene")
+    ctx = pipeline.make_context(loaded.model, loaded.config)
+    seconds, findings = _timed(lambda: pipeline.run_rules(ctx, rules))
+    internal = sum(1 for f in findings if f.rule_id == pipeline.INTERNAL_RULE_ID)
+    note = f"{len(rules)} hygiene rules after model: {len(findings)} findings"
+    if internal:
+        note += f", {internal} internal errors"
+    yield {"phase": "hygiene", "seconds": seconds, "note": note}
+
+
+def phase_scan(root: Path) -> Iterator[Row]:
+    pipeline = importlib.import_module("npaudit.pipeline")
+    options = pipeline.ScanOptions(paths=(str(root),), root=root)
+    seconds, report = _timed(lambda: pipeline.scan(options))
+    yield {"phase": "scan-api", "seconds": seconds, "note": f"pipeline.scan in process: {len(report.findings)} findings"}
+
+
+GROUPS: dict[str, Callable[[Path], Iterator[Row]]] = {
+    "parse": phase_parse,
+    "load": phase_load,
+    "model": phase_model,
+    "connectivity": phase_connectivity,
+    "prove": phase_prove,
+    "hygiene": phase_hygiene,
+    "scan": phase_scan,
+}
+
+
+def run_group(group: str, root: Path) -> list[Row]:
+    rows: list[Row] = []
+    try:
+        for row in GROUPS[group](root):
+            rows.append({"status": "ok", **row})
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports the failure and goes on
+        rows.append(_failure(group, exc))
+    return rows
+
+
+def _failure(group: str, exc: Exception) -> Row:
+    missing_module = isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith("npaudit")
+    if isinstance(exc, Missing) or missing_module:
+        return {"phase": group, "seconds": None, "status": NOT_IMPLEMENTED, "note": str(exc)}
+    return {"phase": group, "seconds": None, "status": f"error: {type(exc).__name__}", "note": str(exc)[:200]}
+
+
+def main(argv: list[str]) -> int:
+    group, root = argv[0], Path(argv[1]).resolve()
+    sys.stdout.write(json.dumps({"rows": run_group(group, root)}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,160 @@
+"""The benchmark harness: generate each size, time every phase in a fresh process, compare
+with network-config-analyzer when asked, and print one table."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks import generate, measure, nca, table
+from benchmarks.cluster import Size
+from benchmarks.hooks import NOT_IMPLEMENTED
+from benchmarks.table import Row
+
+PHASES = ("parse", "load", "model", "connectivity", "prove", "scan", "hygiene", "diff")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The property `prove` is timed with (a built-in of the proofs issue).
+PROPERTY = "no-db-from-ui"
+
+
+@dataclass(slots=True)
+class Settings:
+    sizes: list[Size]
+    phases: list[str]
+    workdir: Path
+    seed: int = 0
+    timeout: float = 1800.0
+    compare_nca: bool = False
+    nca_connectivity_timeout: float = 600.0
+    nca_redundancy_timeout: float = 300.0
+    progress: Callable[[str], None] = field(default=lambda line: None)
+
+
+def _child_rows(size: str, group: str, tree: Path, timeout: float) -> list[Row]:
+    """Run one in-process phase group in a fresh interpreter; all its rows share its peak."""
+    m = measure.run([sys.executable, "-m", "benchmarks.phases", group, str(tree)], cwd=REPO_ROOT, timeout=timeout, env=_child_env())
+    if m.timed_out:
+        return [Row(size, group, None, m.peak_kb, f"did not finish in {timeout:.0f} s")]
+    try:
+        payload = json.loads(m.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return [Row(size, group, None, m.peak_kb, f"error (exit {m.returncode})", m.last_error_line())]
+    return [Row(size, r["phase"], r["seconds"], m.peak_kb, r["status"], r.get("note", "")) for r in payload["rows"]]
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO_ROOT), env.get("PYTHONPATH"))))
+    env.setdefault("NO_COLOR", "1")
+    return env
+
+
+_COMMANDS: dict[str, bool] = {}
+
+
+def _has_command(name: str) -> bool:
+    """Whether the npaudit CLI has subcommand `name` (click exits 2 for an unknown one)."""
+    if name not in _COMMANDS:
+        done = subprocess.run([sys.executable, "-m", "npaudit", name, "--help"], capture_output=True, check=False, cwd=REPO_ROOT)
+        _COMMANDS[name] = done.returncode == 0
+    return _COMMANDS[name]
+
+
+def _cli_row(size: str, phase: str, args: Sequence[str], cwd: Path, timeout: float, ok_codes: set[int]) -> Row:
+    """Time `npaudit ARGS` end to end (interpreter start-up included: what a user waits for)."""
+    if not _has_command(args[0]):
+        return Row(size, phase, None, None, NOT_IMPLEMENTED, f"no `npaudit {args[0]}` command")
+    m = measure.run([sys.executable, "-m", "npaudit", *args], cwd=cwd, timeout=timeout, env=_child_env())
+    note = "npaudit " + " ".join("DIR" if a == str(cwd / "tree") else a for a in args)
+    if m.timed_out:
+        return Row(size, phase, None, m.peak_kb, f"did not finish in {timeout:.0f} s", note)
+    if m.returncode not in ok_codes:
+        return Row(size, phase, None, m.peak_kb, f"error (exit {m.returncode})", f"{note}: {m.last_error_line()}")
+    return Row(size, phase, m.seconds, m.peak_kb, "ok", f"{note} (exit {m.returncode})")
+
+
+def _git_revisions(size: Size, seed: int, target: Path) -> None:
+    """A Git repository with two commits: the cluster, then the same with one policy changed."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    tree = generate.build(size, seed)
+    git = ["git", "-C", str(target), "-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    generate.write(tree.texts(), target)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    mutated, _ = generate.mutate_one_policy(tree)
+    generate.write(mutated.texts(), target)
+    subprocess.run([*git, "commit", "-qam", "one policy changed"], check=True)
+
+
+def run_size(size: Size, s: Settings) -> list[Row]:
+    base = s.workdir / size.name
+    tree = base / "tree"
+    if tree.exists():
+        shutil.rmtree(tree)
+    generate.write(generate.build(size, s.seed).texts(), tree)
+    rows: list[Row] = []
+
+    def add(new: list[Row]) -> None:
+        for row in new:
+            s.progress(table.progress_line(row))
+        rows.extend(new)
+
+    add(_child_rows(size.name, "parse", tree, s.timeout))
+    for group in ("load", "model", "connectivity", "prove", "hygiene", "scan"):
+        if group in s.phases:
+            add(_child_rows(size.name, group, tree, s.timeout))
+        if group == "connectivity" and group in s.phases:
+            add([_cli_row(size.name, "connectivity-cli", ["connectivity", str(tree), "-o", os.devnull], base, s.timeout, {0})])
+        if group == "prove" and group in s.phases:
+            add([_cli_row(size.name, "prove-cli", ["prove", "--property", PROPERTY, str(tree)], base, s.timeout, {0, 1, 3})])
+        if group == "scan" and group in s.phases:
+            add([_cli_row(size.name, "scan-cli", ["scan", str(tree), "--format", "json", "-o", os.devnull], base, s.timeout, {0, 1})])
+    if "diff" in s.phases:
+        repo = base / "git"
+        _git_revisions(size, s.seed, repo)
+        add([_cli_row(size.name, "diff-cli", ["diff", "--base", "HEAD~1", "--head", "HEAD", "."], repo, s.timeout, {0, 1})])
+    if s.compare_nca:
+        add(_nca_rows(size, tree, base, s))
+    return rows
+
+
+def _nca_rows(size: Size, tree: Path, base: Path, s: Settings) -> list[Row]:
+    exe = nca.ensure(s.workdir)
+    rows = []
+    for phase, fn, limit in (
+        ("nca-connectivity", nca.connectivity, s.nca_connectivity_timeout),
+        ("nca-redundancy", nca.sanity, s.nca_redundancy_timeout),
+    ):
+        m = fn(exe, tree, base / f"{phase}.txt", limit)
+        if m.timed_out:
+            rows.append(Row(size.name, phase, None, m.peak_kb, f"did not finish in {limit:.0f} s", "killed", limit_seconds=limit))
+        elif m.returncode not in (0, 1):
+            rows.append(Row(size.name, phase, None, m.peak_kb, f"error (exit {m.returncode})", m.last_error_line()))
+        else:
+            what = "--connectivity" if phase == "nca-connectivity" else "--sanity (vacuity, emptiness, redundancy)"
+            rows.append(Row(size.name, phase, m.seconds, m.peak_kb, "ok", f"nca {what} (exit {m.returncode})"))
+    return rows
+
+
+def run(s: Settings) -> tuple[list[Row], dict[str, str]]:
+    rows: list[Row] = []
+    for size in s.sizes:
+        rows.extend(run_size(size, s))
+    info = table.machine()
+    if s.compare_nca:
+        info["peer"] = f"network-config-analyzer {nca.version(nca.ensure(s.workdir))}"
+    return rows, info
+
+
+def temp_workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="npaudit-bench-"))
