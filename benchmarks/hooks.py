@@ -24,56 +24,61 @@ def _module(name: str) -> Any:
         raise Missing(f"{name}: {exc}") from exc
 
 
-def _describe(result: Any) -> str:
-    if isinstance(result, Sized):
-        return f"{len(result)} items"
-    for attr in ("flows", "connections", "pairs"):
-        value = getattr(result, attr, None)
-        if isinstance(value, Sized):
-            return f"{len(value)} {attr}"
-    return type(result).__name__
-
-
-def _force(result: Any) -> Any:
-    """Materialise lazy results (generators) so that the timing covers the work."""
-    if hasattr(result, "__next__"):
-        return list(result)
-    return result
+def _analyze() -> Any:
+    for name in ("npaudit.engine", "npaudit.engine.connectivity"):
+        fn = getattr(_module(name), "analyze", None)
+        if callable(fn):
+            return fn
+    raise Missing("npaudit.engine.analyze")
 
 
 def connectivity(model: Any) -> str:
-    """All-pairs connectivity of `model` with the semantics engine."""
-    engine = _module("npaudit.engine")
-    for name in ("connectivity_map", "connectivity", "all_flows"):
-        fn = getattr(engine, name, None)
-        if callable(fn):
-            return _describe(_force(fn(model)))
-    analyze = getattr(engine, "analyze", None)
-    if not callable(analyze):
-        raise Missing("npaudit.engine: no analyze/connectivity API")
-    analysis = analyze(model)
-    for name in ("connectivity_map", "connectivity", "flows", "connections", "all_flows"):
-        attr = getattr(analysis, name, None)
-        if callable(attr):
-            return _describe(_force(attr()))
-        if attr is not None:
-            return _describe(attr)
-    raise Missing(f"{type(analysis).__name__}: no all-pairs method")
+    """All-pairs connectivity of `model` with the semantics engine (the class-level table;
+    the pair count is computed from it without listing every flow)."""
+    analysis = _analyze()(model)
+    parts = []
+    for attr in ("classes", "externals"):
+        value = getattr(analysis, attr, None)
+        if isinstance(value, Sized):
+            parts.append(f"{len(value)} {attr}")
+    count = getattr(analysis, "count_pairs", None)
+    if callable(count):
+        parts.append(f"{count()} allowed pairs")
+    return ", ".join(parts) or type(analysis).__name__
+
+
+def _property_endpoints() -> tuple[Any, Any]:
+    """no-db-from-ui as the generator labels it: ui pods (`app.kubernetes.io/name: ui`) must not
+    reach database pods (`app.kubernetes.io/team: database`), in any namespace."""
+    encode = _module("npaudit.encode")
+    types = _module("npaudit.model.types")
+
+    def selector(key: str, value: str) -> Any:
+        req = types.Requirement(key, types.Operator.IN, (value,))
+        return encode.EndpointSelector(pod_selector=types.LabelSelector((req,)))
+
+    return selector("app.kubernetes.io/name", "ui"), selector("app.kubernetes.io/team", "database")
 
 
 def build_prover(model: Any) -> Any:
-    """The Z3 formula for `model`, built once."""
+    """The Z3 formula for `model`, built once, with the property's selectors in its vocabulary
+    (so that the query below measures the query alone)."""
     encode = _module("npaudit.encode")
     build = getattr(encode, "build_prover", None)
     if not callable(build):
         raise Missing("npaudit.encode.build_prover")
-    return build(model, {})
+    prover = build(model, {})
+    extras = getattr(_module("npaudit.encode.prover"), "Extras", None)
+    if extras is not None and hasattr(prover, "prepare"):
+        prover.prepare(extras.of(_property_endpoints()))
+    return prover
 
 
-def prove_one(prover: Any, model: Any) -> str:
-    """One property query (the built-in no-db-from-ui) on an already built prover."""
-    for name in ("prove", "check_property", "query"):
-        fn = getattr(prover, name, None)
-        if callable(fn):
-            return str(fn("no-db-from-ui"))
-    raise Missing(f"{type(prover).__name__}: no property query method")
+def prove_one(prover: Any, scope: str) -> str:
+    """One deny-reach query (no-db-from-ui) on an already built prover."""
+    if not hasattr(prover, "reach"):
+        raise Missing(f"{type(prover).__name__}.reach")
+    src, dst = _property_endpoints()
+    outcome = prover.reach(must=False, src=src, dst=dst, scope=_module("npaudit.encode").Scope(scope))
+    verdict = getattr(outcome, "verdict", outcome)
+    return f"{getattr(verdict, 'value', verdict)}"
