@@ -112,3 +112,15 @@ def test_any_report_validates(report: Report) -> None:
     data = as_json(report)
     assert len(data["findings"]) == len(report.findings)
     assert sum(data["summary"][k] for k in ("errors", "warnings", "notes", "infos")) == len(report.findings)
+
+
+def test_documented_example_matches_the_schema() -> None:
+    """docs/output-formats.md shows a JSON report; it must stay a valid one."""
+    import re
+
+    doc = (REPO_ROOT / "docs" / "output-formats.md").read_text(encoding="utf-8")
+    example = re.search(r"```json\n(.*?)```", doc, re.S)
+    assert example is not None
+    data = json.loads(example.group(1))
+    assert not list(_validator().iter_errors(data))
+    assert data["summary"]["by_rule"]  # the example shows a non-empty report
