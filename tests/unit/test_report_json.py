@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -116,8 +117,6 @@ def test_any_report_validates(report: Report) -> None:
 
 def test_documented_example_matches_the_schema() -> None:
     """docs/output-formats.md shows a JSON report; it must stay a valid one."""
-    import re
-
     doc = (REPO_ROOT / "docs" / "output-formats.md").read_text(encoding="utf-8")
     example = re.search(r"```json\n(.*?)```", doc, re.S)
     assert example is not None
