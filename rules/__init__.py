@@ -1,0 +1,1 @@
+"""Built-in rules as data (rules/<id>.yaml), shipped inside the npaudit package."""

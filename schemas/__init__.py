@@ -1,0 +1,1 @@
+"""JSON Schemas shipped inside the npaudit package (read with importlib.resources)."""
