@@ -67,7 +67,9 @@ def _without_default_deny(ctx: CheckContext, rule: RuleMeta) -> Iterator[Finding
     for name in _namespaces_to_check(model):
         ns = model.namespaces[name]
         members = index.members(index.in_namespace(name))
-        span = ns.span if ns.declared and ns.span is not None else (members[0].span if members else None)
+        span = ns.span if ns.declared and ns.span is not None else (
+            first_span(members[0].labels_span, members[0].span) if members else None
+        )
         if span is None:
             continue  # nowhere to point: neither the namespace nor a workload of it is in the scan
         for direction in directions_param(rule.params):

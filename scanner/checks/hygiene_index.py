@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from npaudit.algebra.addresses import AddressSet
 from npaudit.findings import Finding, Related, object_anchor
 from npaudit.model.selectors import matches
 from npaudit.model.types import (
     Direction,
+    IPBlock,
     LabelSelector,
     Model,
     Operator,
@@ -45,6 +47,8 @@ class SelectionIndex:
         self._pod_cache: dict[LabelSelector, int] = {}
         self._ns_cache: dict[LabelSelector, tuple[str, ...]] = {}
         self._isolated: dict[Direction, int] = {}
+        self._block_cache: dict[IPBlock, int] = {}
+        self._with_ips = [(i, w) for i, w in enumerate(self.workloads) if w.pod_ips]
 
     # -- selectors -------------------------------------------------------------------------
     def in_namespace(self, namespace: str) -> int:
@@ -84,16 +88,25 @@ class SelectionIndex:
         return self.pods(policy.pod_selector) & self.in_namespace(policy.namespace)
 
     def peer_pods(self, policy: Policy, peer: Peer) -> int:
-        """The workloads a selector peer matches (0 for an ipBlock peer).
+        """The workloads a peer matches (an ipBlock: only pods with a known IP inside it).
 
         Only a podSelector: pods in the policy's own namespace. A namespaceSelector: pods in the
         matching namespaces (all of them when there is no podSelector)."""
         if peer.ip_block is not None:
-            return 0
+            return self._block_pods(peer.ip_block)
         pods = self.pods(peer.pod_selector) if peer.pod_selector is not None else self.all
         if peer.namespace_selector is None:
             return pods & self.in_namespace(policy.namespace)
         return pods & _union(self.in_namespace(n) for n in self.namespaces(peer.namespace_selector))
+
+    def _block_pods(self, block: IPBlock) -> int:
+        """ipBlocks match a workload only through its known pod IPs (cluster snapshots)."""
+        cached = self._block_cache.get(block)
+        if cached is None:
+            addresses = AddressSet.from_block(block)
+            cached = _union(1 << i for i, w in self._with_ips if any(addresses.contains(a) for a in w.pod_ips))
+            self._block_cache[block] = cached
+        return cached
 
     def rule_peers(self, policy: Policy, rule: Rule) -> int:
         """Workloads on the other end of a rule; no peers = every pod (and every address)."""

@@ -26,9 +26,13 @@ def _builtin_kinds() -> tuple[CheckKind, ...]:
     #   from npaudit.checks import reach
     #   kinds += reach.KINDS
     kinds: tuple[CheckKind, ...] = ()
-    from npaudit.checks import hygiene_coverage, hygiene_ports, hygiene_sections, hygiene_select
+    from npaudit.checks import hygiene_coverage, hygiene_onesided, hygiene_ports, hygiene_sections, hygiene_select
 
     kinds += hygiene_select.KINDS + hygiene_ports.KINDS + hygiene_sections.KINDS + hygiene_coverage.KINDS
+    kinds += hygiene_onesided.KINDS
+    from npaudit.checks import reach
+
+    kinds += reach.KINDS
     return kinds
 
 
