@@ -152,6 +152,14 @@ def touches_model(kind: str, path: JsonPath) -> bool:
     return False
 
 
+#: Fields the OpenAPI schema marks required but that the API server defaults when omitted
+#: (Go value types, not pointers): missing, they are reported for that version's schema yet
+#: mean what an empty value means (NetworkPolicy `podSelector`: every pod; optional since 1.34).
+_DEFAULTED_REQUIRED: dict[str, frozenset[JsonPath]] = {
+    "NetworkPolicy": frozenset({("spec", "podSelector")}),
+}
+
+
 def problem_excludes(kind: str, problem: Problem) -> bool:
     """Unknown fields never exclude: without strict field validation (`kubectl apply
     --validate=warn|false`, kubectl < 1.27, many GitOps tools) the API server drops them, so
@@ -164,6 +172,8 @@ def problem_excludes(kind: str, problem: Problem) -> bool:
     if problem.message.startswith("missing required field "):
         field = problem.message.split('"')[1] if '"' in problem.message else ""
         subject = problem.path + tuple(field.split(".")) if field else problem.path
+        if subject in _DEFAULTED_REQUIRED.get(kind, frozenset()):
+            return False
     return touches_model(kind, subject)
 
 
