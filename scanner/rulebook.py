@@ -88,12 +88,7 @@ def builtin_catalogue() -> Catalogue:
 
     rules: dict[str, RuleMeta] = {}
     findings: list[Finding] = []
-    try:
-        root: Any = files("npaudit.rules")
-    except ModuleNotFoundError:  # editable install: data dir without __init__.py (as schema.py)
-        from pathlib import Path
-
-        root = Path(__file__).resolve().parent.parent / "rules"
+    root = files("npaudit.rules")
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml") or not entry.is_file():
             continue
