@@ -1,0 +1,155 @@
+"""The result of the fast engine: allowed port sets between all endpoints of a model."""
+
+from __future__ import annotations
+
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from npaudit.algebra.addresses import AddressRange
+from npaudit.algebra.ports import PortSet
+from npaudit.engine.build import Builder, Tables
+from npaudit.engine.classes import Partition, WorkloadClass, partition
+from npaudit.engine.masks import bits
+from npaudit.engine.types import Endpoint, HostNetwork, endpoint_name
+from npaudit.model.types import Model, Protocol, Workload
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One allowed flow between two endpoints, with every allowed (protocol, port)."""
+
+    src: Workload | AddressRange
+    dst: Workload | AddressRange
+    ports: PortSet
+
+    @property
+    def src_name(self) -> str:
+        return endpoint_name(self.src)
+
+    @property
+    def dst_name(self) -> str:
+        return endpoint_name(self.dst)
+
+    @property
+    def host_network(self) -> bool:
+        """True when an end uses hostNetwork (the verdict is not NetworkPolicy's)."""
+        return any(isinstance(e, Workload) and e.host_network for e in (self.src, self.dst))
+
+    def __str__(self) -> str:
+        return f"{self.src_name} => {self.dst_name} : {self.ports}"
+
+
+class Connectivity:
+    """All-pairs connectivity of one model.
+
+    Endpoint indexes: `0..n-1` are workload classes (`classes[i]`), `n..n+m-1` are the external
+    address pieces (`externals[j]` at index n + j). Workloads map to their class; an IP address
+    maps to the piece holding it.
+    """
+
+    def __init__(self, model: Model, part: Partition, tables: Tables, mode: HostNetwork) -> None:
+        self.model = model
+        self.partition = part
+        self.host_network_mode = mode
+        self._t = tables
+        self._n = len(part.classes)
+
+    @property
+    def classes(self) -> tuple[WorkloadClass, ...]:
+        return self.partition.classes
+
+    @property
+    def externals(self) -> tuple[AddressRange, ...]:
+        return self.partition.externals
+
+    def class_of(self, workload: Workload) -> int:
+        return self.partition.class_of(workload)
+
+    def index_of(self, endpoint: Endpoint) -> int:
+        if isinstance(endpoint, Workload):
+            return self.partition.class_of(endpoint)
+        if isinstance(endpoint, AddressRange):
+            return self._n + self.externals.index(endpoint)
+        return self._n + self.partition.external_of(endpoint)
+
+    def class_allowed(self, src: int, dst: int) -> PortSet:
+        """Allowed ports between endpoint indexes (a class to itself: between its replicas)."""
+        for ports, mask in self._t.rows[self._t.row_of[src]]:
+            if mask >> dst & 1:
+                return ports
+        return PortSet.empty()
+
+    def allowed(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        return self.class_allowed(self.index_of(src), self.index_of(dst))
+
+    def is_allowed(self, src: Endpoint, dst: Endpoint, protocol: Protocol, port: int) -> bool:
+        return self.allowed(src, dst).contains(protocol, port)
+
+    def egress_allowed(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        """What the source's egress side alone allows (everything if it is not isolated)."""
+        s, d = self.index_of(src), self.index_of(dst)
+        if s >= self._n:
+            return PortSet.all()
+        return self._side(self._t.egress_maps[self._t.egress_of[s]], d)
+
+    def ingress_allowed(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        """What the destination's ingress side alone allows."""
+        s, d = self.index_of(src), self.index_of(dst)
+        return self._side(self._t.ingress_maps[self._t.ingress_of[s]], d)
+
+    def _side(self, token_masks: dict, dst: int) -> PortSet:  # type: ignore[type-arg]
+        named = next(g for g, mask in self._t.groups if mask >> dst & 1)
+        ports = PortSet.empty()
+        for token, mask in token_masks.items():
+            if mask >> dst & 1:
+                ports = ports | Builder.resolve_static(token, named)
+        return ports
+
+    def ingress_isolated(self, workload: Workload) -> bool:
+        return bool(self._t.ingress_isolated >> self.class_of(workload) & 1)
+
+    def egress_isolated(self, workload: Workload) -> bool:
+        return bool(self._t.egress_isolated >> self.class_of(workload) & 1)
+
+    @property
+    def host_network_workloads(self) -> tuple[Workload, ...]:
+        return tuple(w for w in self.model.workloads if w.host_network)
+
+    def endpoint_rows(self) -> Iterator[tuple[int, tuple[tuple[PortSet, int], ...]]]:
+        """(source endpoint index, ((ports, destination mask), ...)) for every source."""
+        for s, r in enumerate(self._t.row_of):
+            yield s, self._t.rows[r]
+
+    def flows(self) -> Iterator[Flow]:
+        """Every allowed flow between two different workloads or a workload and an external
+        range (unsorted; a workload to itself is omitted)."""
+        members: list[tuple[Workload | AddressRange, ...]] = [c.workloads for c in self.classes]
+        members += [(x,) for x in self.externals]
+        for s, row in self.endpoint_rows():
+            for ports, mask in row:
+                for d in bits(mask):
+                    for src in members[s]:
+                        for dst in members[d]:
+                            if src is not dst:
+                                yield Flow(src, dst, ports)
+
+    def count_pairs(self) -> int:
+        """Number of allowed ordered endpoint pairs (workloads expanded), without listing them."""
+        sizes = [len(c.workloads) for c in self.classes] + [1] * len(self.externals)
+        total = 0
+        for s, row in self.endpoint_rows():
+            for _, mask in row:
+                total += sizes[s] * sum(sizes[d] for d in bits(mask))
+                if mask >> s & 1:
+                    total -= sizes[s] if s < self._n else 0
+        return total
+
+
+def analyze(model: Model, host_network: HostNetwork = HostNetwork.ALLOW) -> Connectivity:
+    """Compute the allowed port sets between all workloads and external address pieces."""
+    part = partition(model)
+    tables = Builder(model, part, host_network).tables()
+    return Connectivity(model, part, tables, host_network)
+
+
