@@ -20,7 +20,15 @@ from npaudit.encode.outcome import (
     Verdict,
     Witness,
 )
-from npaudit.encode.prover import Prover, build_prover
+
+def __getattr__(name: str) -> object:
+    # z3 loads only when a prover is asked for: reading properties or outcomes does not need it
+    if name in ("Prover", "build_prover"):
+        from npaudit.encode import prover
+
+        return getattr(prover, name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "EndpointSelector",

@@ -68,6 +68,10 @@ class Encoding:
         self.guards = self.formula.guards()
         self.hyp = hyp_index(vocab)
 
+    def endpoints(self, sels: Sequence[EndpointSelector], e: Endpoint) -> z3.BoolRef:
+        """Any of the endpoint selectors (a property's list is ORed like a rule's peers)."""
+        return self.comp.or_([self.endpoint(s, e) for s in sels])
+
     def endpoint(self, sel: EndpointSelector, e: Endpoint) -> z3.BoolRef:
         if sel.ip_block is not None:
             return self.comp.and_([z3.Not(e.pod), self.comp.ip_block(sel.ip_block, e)])
@@ -123,27 +127,27 @@ class Prover:
         self,
         *,
         must: bool,
-        src: EndpointSelector,
-        dst: EndpointSelector,
+        src: Sequence[EndpointSelector],
+        dst: Sequence[EndpointSelector],
         ports: Sequence[PortSpec] = (),
         scope: Scope = Scope.WORKLOADS,
         allow_new_namespaces: bool = False,
     ) -> Outcome:
         """deny-reach (`must=False`): no connection from `src` to `dst` on `ports` is allowed.
         must-reach (`must=True`): every such connection is allowed."""
-        self.prepare(Extras.of((src, dst), ports))
+        self.prepare(Extras.of((*src, *dst), ports))
         try:
             return self._reach(must, src, dst, ports, scope, allow_new_namespaces)
         except VocabularyGap:  # a selector value only a previous build lacked: cannot recur
             self.enc = self._encode()
             return self._reach(must, src, dst, ports, scope, allow_new_namespaces)
 
-    def _reach(self, must: bool, src: EndpointSelector, dst: EndpointSelector, ports: Sequence[PortSpec],
+    def _reach(self, must: bool, src: Sequence[EndpointSelector], dst: Sequence[EndpointSelector], ports: Sequence[PortSpec],
                scope: Scope, allow_new: bool) -> Outcome:
         enc = self.enc
         domain = [
-            enc.endpoint(src, enc.src), enc.scope(enc.src, scope, allow_new),
-            enc.endpoint(dst, enc.dst), enc.scope(enc.dst, scope, allow_new),
+            enc.endpoints(src, enc.src), enc.scope(enc.src, scope, allow_new),
+            enc.endpoints(dst, enc.dst), enc.scope(enc.dst, scope, allow_new),
             enc.comp.ports(ports, enc.dst, enc.pkt),
         ]
         query = [*domain, z3.Not(enc.allowed) if must else enc.allowed]
@@ -177,20 +181,35 @@ class Prover:
         vacuous = explainer.vacuous(domain)
         return Outcome(Verdict.HOLDS, scope, enforcing=enforcing, vacuous=vacuous, notes=self.notes())
 
-    def workloads_matching(self, sel: EndpointSelector) -> tuple[Workload, ...]:
-        """Concrete workloads (modelled DNS included) that an endpoint selector selects."""
+    def namespaces(self) -> tuple[str, ...]:
+        """The repository's namespaces (declared or used by an object), sorted; not the ones
+        only the DNS model adds."""
+        m = self.source_model
+        names = set(m.namespaces) | {w.namespace for w in m.workloads} | {p.namespace for p in m.policies}
+        return tuple(sorted(names))
+
+    def workloads_matching(self, sels: Sequence[EndpointSelector]) -> tuple[Workload, ...]:
+        """Concrete workloads (modelled DNS included) that any of the endpoint selectors selects."""
         from npaudit.model.selectors import matches
 
-        if sel.ip_block is not None:
-            return ()
-        return tuple(
-            w for c in self.enc.vocab.classes for w in c.workloads
-            if matches(sel.pod_selector, w.labels)
-            and (sel.namespace_selector is None or matches(sel.namespace_selector, self.model.namespace_labels(w.namespace)))
-        )
+        def hit(w: Workload, sel: EndpointSelector) -> bool:
+            ns_ok = sel.namespace_selector is None or matches(sel.namespace_selector, self.model.namespace_labels(w.namespace))
+            return sel.ip_block is None and ns_ok and matches(sel.pod_selector, w.labels)
+
+        return tuple(w for c in self.enc.vocab.classes for w in c.workloads if any(hit(w, s) for s in sels))
 
 
 def build_prover(model: Model, config: Mapping[str, Any] | None = None) -> Prover:
     """The prover factory the pipeline injects into `CheckContext` (`ctx.prover`)."""
+    from npaudit.properties import PropertyError, parse_property
+
     config = config or {}
-    return Prover(model, SolverSettings.from_config(config), DnsModel.from_config(config))
+    extras = Extras()
+    # the enabled properties' selectors go into the vocabulary now: one build for all of them
+    for item in config.get("properties") or ():
+        try:
+            prop = parse_property(str(item["id"]), str(item["kind"]), item.get("params") or {})
+        except PropertyError:
+            continue  # reported by the check itself
+        extras = extras.union(Extras.of((*prop.src, *prop.dst), prop.ports))
+    return Prover(model, SolverSettings.from_config(config), DnsModel.from_config(config), extras)
