@@ -1,0 +1,202 @@
+"""Input discovery for the loader: files, directory walks, standard input, helm charts, and the
+byte-level checks (size, binary, encoding). Kustomizations are delegated to `kustomize.py`;
+Kubernetes document shapes (lists, apiVersion/kind) to `load_manifests.py`."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from npaudit.findings import Finding
+from npaudit.load import RULE_INPUT, InputPathError, LoadLimits, LoadResult, finding, parse_raw
+from npaudit.load_manifests import ManifestSink
+from npaudit.load_positions import TreePositions
+from npaudit.span import Span, file_span
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
+
+
+@dataclass
+class LoadContext:
+    """Mutable state of one `load_paths` call."""
+
+    root: Path
+    exclude: tuple[str, ...]
+    limits: LoadLimits
+    sink: ManifestSink = field(default_factory=ManifestSink)
+
+    def display(self, path: Path) -> str:
+        """Repository-relative POSIX path when `path` is under the root, else as given."""
+        absolute = os.path.abspath(path)
+        try:
+            return Path(absolute).relative_to(os.path.abspath(self.root)).as_posix() or "."
+        except ValueError:
+            return path.as_posix()
+
+    def excluded(self, path: Path) -> bool:
+        rel = self.display(path)
+        name = path.name
+        return any(fnmatch.fnmatchcase(rel, pat) or ("/" not in pat and fnmatch.fnmatchcase(name, pat)) for pat in self.exclude)
+
+
+def load_inputs(
+    paths: Sequence[str],
+    *,
+    root: Path | None,
+    stdin_text: str | None,
+    stdin_name: str,
+    exclude: Sequence[str],
+    limits: LoadLimits,
+) -> LoadResult:
+    ctx = LoadContext(root or Path.cwd(), tuple(exclude), limits)
+    for given in paths:
+        if given == "-":
+            if stdin_text is None:
+                raise InputPathError("-", "standard input was not provided")
+            load_stdin(ctx, stdin_text, stdin_name)
+            continue
+        path = Path(given)
+        if not path.exists():
+            raise InputPathError(given, "no such file or directory")
+        if path.is_dir():
+            walk(ctx, path)
+        elif path.is_file():
+            load_named_file(ctx, path)
+        else:
+            raise InputPathError(given, "not a regular file or directory")
+    return ctx.sink.result()
+
+
+def load_named_file(ctx: LoadContext, path: Path) -> None:
+    """A file named on the command line: read whatever its extension (the user chose it)."""
+    if path.name in KUSTOMIZATION_NAMES:
+        from npaudit.kustomize import load_kustomization
+
+        load_kustomization(ctx, path.parent)
+        return
+    load_file(ctx, path, explicit=True)
+
+
+def walk(ctx: LoadContext, top: Path) -> None:
+    """Recursive, sorted walk over *.yaml/*.yml/*.json; hidden entries are skipped; a helm chart
+    is skipped with a note; a kustomization directory is rendered as one unit."""
+    from npaudit.kustomize import kustomization_file, load_kustomization
+
+    def unreadable(err: OSError) -> None:
+        where = ctx.display(Path(err.filename)) if err.filename else ctx.display(top)
+        ctx.sink.add_finding(finding(RULE_INPUT, file_span(where), f"cannot read directory: {err.strerror}", "dir"))
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not ctx.excluded(here / d))
+        if _is_helm_chart(here, filenames):
+            ctx.sink.note(helm_note(ctx.display(here)))
+            dirnames[:] = []
+            continue
+        if kustomization_file(here) is not None:
+            load_kustomization(ctx, here)
+            dirnames[:] = []
+            continue
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES) or ctx.excluded(path):
+                continue
+            load_file(ctx, path, explicit=False)
+
+
+def helm_note(where: str) -> str:
+    return (
+        f"helm chart at {where} skipped: render it with "
+        f"`helm template <release> {where} | npaudit scan -` (add `-f <values>` as you deploy it)"
+    )
+
+
+def _is_helm_chart(here: Path, filenames: list[str]) -> bool:
+    return "Chart.yaml" in filenames and (here / "templates").is_dir()
+
+
+def load_file(ctx: LoadContext, path: Path, *, explicit: bool, default_namespace: str | None = None) -> None:
+    display = ctx.display(path)
+    text = read_text(path, display, ctx.limits, ctx.sink.findings)
+    if text is None:
+        return
+    raws, problems = parse_raw(text, display, ctx.limits)
+    ctx.sink.add_findings(problems)
+    ctx.sink.add_raw(raws, display, explicit=explicit, is_json=path.suffix == ".json", default_namespace=default_namespace)
+
+
+def read_text(path: Path, display: str, limits: LoadLimits, findings: list[Finding]) -> str | None:
+    """The file's text, or None with an `input-file` finding (unreadable, too large, binary,
+    not UTF-8). UTF-8 and UTF-16 byte-order marks are honoured as kubectl does."""
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            message = f"file is {size} bytes, larger than the {limits.max_file_bytes}-byte limit; not read"
+            findings.append(finding(RULE_INPUT, file_span(display), message, "size"))
+            return None
+        data = path.read_bytes()
+    except OSError as err:
+        findings.append(finding(RULE_INPUT, file_span(display), f"cannot read file: {err.strerror or err}", "read"))
+        return None
+    return decode(data, display, findings)
+
+
+def decode(data: bytes, display: str, findings: list[Finding]) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not data.startswith(b"\xff\xfe\x00\x00"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            findings.append(finding(RULE_INPUT, file_span(display), "file has a UTF-16 byte-order mark but is not valid UTF-16", "encoding"))
+            return None
+    if b"\x00" in data:
+        findings.append(finding(RULE_INPUT, file_span(display), "binary file (contains NUL bytes); not a manifest", "binary"))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        findings.append(_encoding_finding(data, err.start, display))
+        return None
+
+
+def _encoding_finding(data: bytes, pos: int, display: str) -> Finding:
+    line_start = data.rfind(b"\n", 0, pos) + 1
+    line = data.count(b"\n", 0, pos) + 1
+    col = len(data[line_start:pos].decode("utf-8", errors="replace")) + 1
+    message = f"file is not valid UTF-8 (byte 0x{data[pos]:02x}); save it as UTF-8"
+    return finding(RULE_INPUT, Span(display, line, col), message, "encoding")
+
+
+def load_stdin(ctx: LoadContext, text: str, name: str) -> None:
+    """Standard input; `# Source: <path>` comments (helm template) name the file of the
+    documents below them, with lines counted from the comment (the rendered template's lines)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    raws, problems = parse_raw(text, name, ctx.limits)
+    ctx.sink.add_findings(problems)
+    sources = _helm_sources(text)
+    for raw in raws:
+        source = next(((line, path) for line, path in reversed(sources) if line < raw.line), None)
+        if source is None:
+            ctx.sink.add_raw([raw], name, explicit=True, is_json=False)
+            continue
+        line, path = source
+        positions = TreePositions(path, raw.positions.root, line_offset=line + 1)
+        moved = type(raw)(raw.index, raw.data, positions, raw.line)
+        ctx.sink.add_raw([moved], path, explicit=True, is_json=False)
+
+
+def _helm_sources(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    pos = line = 0
+    for match in _HELM_SOURCE.finditer(text):
+        line += text.count("\n", pos, match.start())
+        pos = match.start()
+        out.append((line, match.group(1)))
+    return out
+
