@@ -2,7 +2,7 @@
 names), label values, port names (IANA_SVC_NAME), and CIDRs.
 
 CIDRs are parsed like `netutils.ParseCIDRSloppy` under the default feature gates
-(`StrictIPCIDRValidation` is alpha and off through 1.37): bits set after the prefix length,
+(`StrictIPCIDRValidation`, alpha since 1.33, is off by default): bits set after the prefix length,
 leading zeros in IPv4 octets or in the prefix length, and IPv4-mapped IPv6 addresses are
 accepted (the API server answers with a warning), and the network is the masked one. A missing
 `/`, a netmask instead of a prefix length, a zone (`%eth0`) or surrounding spaces are rejected.
