@@ -22,6 +22,8 @@ from npaudit.properties import Property, PropertyError, parse_property
 from npaudit.span import Span, file_span
 
 UNKNOWN_RULE_ID = "solver-unknown"
+#: violating (source, destination) workload pairs reported per property in a scan
+MAX_COUNTEREXAMPLES = 10
 
 
 def property_schema(kind: str) -> dict[str, Any]:
@@ -46,6 +48,7 @@ def evaluate(ctx: CheckContext, prop: Property) -> list[tuple[str, Outcome]]:
     outcome = prover.reach(
         must=prop.must, src=prop.src, dst=prop.dst, ports=prop.ports,
         scope=prop.scope, allow_new_namespaces=prop.allow_new_namespaces,
+        limit=int((ctx.config.get("prove") or {}).get("max_counterexamples", MAX_COUNTEREXAMPLES)),
     )
     return [("", outcome)]
 
@@ -75,8 +78,9 @@ def findings_for(ctx: CheckContext, rule: RuleMeta, prop: Property, subject: str
         return
     if outcome.subject is not None:
         yield _isolation_finding(ctx, rule, prop, subject, outcome.subject, outcome)
-    elif outcome.witness is not None:
-        yield _reach_finding(ctx, rule, prop, outcome.witness, outcome)
+    else:
+        for witness in outcome.witnesses or ((outcome.witness,) if outcome.witness else ()):
+            yield _reach_finding(ctx, rule, prop, witness, outcome)
 
 
 def _span_of(view: EndpointView, fallback: Span) -> Span:
@@ -165,7 +169,15 @@ def witness_properties(rule_id: str, w: Witness, outcome: Outcome) -> dict[str, 
 
 
 def describe_enforcing(refs: tuple[object, ...]) -> list[str]:
-    return [r.describe() if isinstance(r, RuleRef) else f"NetworkPolicy {r.namespace}/{r.name}" for r in refs]  # type: ignore[attr-defined]
+    """The enforcing policies/rules of a proof, each with its file:line."""
+    out = []
+    for r in refs:
+        if isinstance(r, RuleRef):
+            out.append(r.describe())
+        else:
+            span = getattr(r, "span", None)
+            out.append(f"NetworkPolicy {r.namespace}/{r.name}" + (f" ({span})" if span else ""))  # type: ignore[attr-defined]
+    return out
 
 
 DENY_REACH = CheckKind("deny-reach", run, property_schema("deny-reach"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from npaudit import __version__
+from npaudit.cli.prove import prove
 from npaudit.cli.rules_cmd import rules
 from npaudit.cli.scan import scan
 
@@ -26,6 +27,7 @@ def cli() -> None:
 
 cli.add_command(scan)
 cli.add_command(rules)
+cli.add_command(prove)
 
 
 def main() -> None:

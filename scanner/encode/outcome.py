@@ -146,3 +146,5 @@ class Outcome:
     notes: tuple[str, ...] = ()
     #: for isolation questions (default-deny): the pod that is not isolated
     subject: EndpointView | None = None
+    #: with `limit` > 1: counterexamples for distinct class pairs, `witness` first
+    witnesses: tuple[Witness, ...] = ()

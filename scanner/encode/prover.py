@@ -8,7 +8,7 @@ counterexample query is unsatisfiable, so no quantifiers are needed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import z3
@@ -17,7 +17,7 @@ from npaudit.encode.compile import Compiler, VocabularyGap
 from npaudit.encode.dns import DnsModel, with_dns
 from npaudit.encode.domain import endpoint_domain, packet_domain
 from npaudit.encode.formula import Formula
-from npaudit.encode.outcome import EndpointSelector, Outcome, Scope, Verdict
+from npaudit.encode.outcome import EndpointSelector, EndpointView, Outcome, Scope, Verdict, Witness
 from npaudit.encode.solver import SolverSettings, Status, check, make_solver
 from npaudit.encode.symbols import Endpoint, hyp_index, make_endpoint, make_packet
 from npaudit.encode.vocab import Vocabulary, build_vocabulary
@@ -132,18 +132,20 @@ class Prover:
         ports: Sequence[PortSpec] = (),
         scope: Scope = Scope.WORKLOADS,
         allow_new_namespaces: bool = False,
+        limit: int = 1,
     ) -> Outcome:
         """deny-reach (`must=False`): no connection from `src` to `dst` on `ports` is allowed.
-        must-reach (`must=True`): every such connection is allowed."""
+        must-reach (`must=True`): every such connection is allowed.
+        `limit`: how many counterexamples (distinct source/destination classes) to list."""
         self.prepare(Extras.of((*src, *dst), ports))
         try:
-            return self._reach(must, src, dst, ports, scope, allow_new_namespaces)
+            return self._reach(must, src, dst, ports, scope, allow_new_namespaces, limit)
         except VocabularyGap:  # a selector value only a previous build lacked: cannot recur
             self.enc = self._encode()
-            return self._reach(must, src, dst, ports, scope, allow_new_namespaces)
+            return self._reach(must, src, dst, ports, scope, allow_new_namespaces, limit)
 
     def _reach(self, must: bool, src: Sequence[EndpointSelector], dst: Sequence[EndpointSelector], ports: Sequence[PortSpec],
-               scope: Scope, allow_new: bool) -> Outcome:
+               scope: Scope, allow_new: bool, limit: int) -> Outcome:
         enc = self.enc
         domain = [
             enc.endpoints(src, enc.src), enc.scope(enc.src, scope, allow_new),
@@ -151,7 +153,34 @@ class Prover:
             enc.comp.ports(ports, enc.dst, enc.pkt),
         ]
         query = [*domain, z3.Not(enc.allowed) if must else enc.allowed]
-        return self._decide(query, domain, scope, subjects=(enc.src, enc.dst))
+        outcome = self._decide(query, domain, scope, subjects=(enc.src, enc.dst))
+        if outcome.verdict is not Verdict.VIOLATED or limit <= 1:
+            return outcome
+        return replace(outcome, witnesses=self._more(query, outcome, limit))
+
+    def _more(self, query: list[z3.BoolRef], first: Outcome, limit: int) -> tuple[Witness, ...]:
+        """Further canonical counterexamples, each with a (source, destination) class pair not
+        seen before (the pair of every earlier one is excluded)."""
+        enc = self.enc
+        explainer = Explainer(enc, self.modelled_dns)
+        found = [first.witness] if first.witness else []
+        blocked = list(query)
+        # only pairs of concrete workloads are enumerated: a pod that could exist stands for all
+        while len(found) < limit and found and found[-1].src.workload and found[-1].dst.workload:
+            blocked.append(z3.Not(z3.And(enc.src.cls == self._cls(found[-1].src), enc.dst.cls == self._cls(found[-1].dst))))
+            status, _ = check(enc.solver, [*blocked, *enc.guards])
+            if status is not Status.SAT:
+                break
+            nxt = explainer.witness(blocked, (enc.src, enc.dst))
+            if nxt is None or nxt[0] is None:
+                break
+            found.append(nxt[0])
+        return tuple(found)
+
+    def _cls(self, view: EndpointView) -> int:
+        if view.workload is None:
+            return self.enc.hyp
+        return next(i for i, c in enumerate(self.enc.vocab.classes) if view.workload in c.workloads)
 
     def isolation(
         self, direction: Direction, namespace: str, *, scope: Scope = Scope.ANY_POD
