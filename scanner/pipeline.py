@@ -48,9 +48,11 @@ class Loaded:
     inputs: tuple[str, ...] = field(default=())
 
 
-def load(options: ScanOptions) -> Loaded:
+def load(options: ScanOptions, *, reader: Callable[..., Any] | None = None) -> Loaded:
     """Read the config, the inputs and the rule catalogue; build the model.
 
+    `reader` replaces `npaudit.load.load_paths` (same signature and result), e.g. a
+    `npaudit.gitrev.RevisionReader` that reads a Git revision instead of the working tree.
     Raises `npaudit.load.InputPathError` for an unusable input path and `ConfigError`-like
     `ValueError`s for unusable settings (the CLI maps both to exit 2)."""
     from npaudit.config import load_config
@@ -59,7 +61,7 @@ def load(options: ScanOptions) -> Loaded:
 
     config = load_config(options.config_path, start=options.root or Path.cwd())
     paths = options.paths or tuple(config.include) or (".",)
-    loaded = load_paths(
+    loaded = (reader or load_paths)(
         paths,
         root=options.root,
         stdin_text=options.stdin_text,
@@ -141,12 +143,25 @@ def scan(
     *,
     lines_of: Callable[[str], Sequence[str]] | None = None,
     progress: Callable[[str], None] = _silent,
+    reader: Callable[..., Any] | None = None,
 ) -> Report:
     """Load, check and collect findings; suppressions are applied, baselines are not (CLI).
-    `progress` receives short status messages for long runs."""
+    `progress` receives short status messages for long runs; `reader`: see `load`."""
     progress("reading manifests")
-    loaded = load(options)
-    ctx = make_context(loaded.model, loaded.config)
+    loaded = load(options, reader=reader)
+    return check_loaded(loaded, options, make_context(loaded.model, loaded.config), lines_of=lines_of, progress=progress)
+
+
+def check_loaded(
+    loaded: Loaded,
+    options: ScanOptions,
+    ctx: CheckContext,
+    *,
+    lines_of: Callable[[str], Sequence[str]] | None = None,
+    progress: Callable[[str], None] = _silent,
+) -> Report:
+    """The checking half of `scan`, for callers that keep `loaded` and `ctx` (its engines are
+    built lazily and cached): `npaudit diff` reuses the connectivity result for the diff."""
     rules = selected_rules(loaded.catalogue, options.only_rules)
     findings = list(loaded.findings)
     if options.only_rules is not None:
