@@ -5,7 +5,10 @@ from netpol-analyzer's recorded outputs."""
 from __future__ import annotations
 
 import ipaddress
+import re
+import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -504,3 +507,90 @@ def test_version_selection() -> None:
     with pytest.raises(UnknownKubernetesVersion):
         build_model([], kubernetes_version="1.12")
     assert build_model([], kubernetes_version="1.33").model.policies == ()
+
+
+# --- the shared corpus -----------------------------------------------------------------
+
+CORPUS_FOLDERS = [
+    "calico-stars-demo", "eks-workshop-retail-store", "microservices-demo", "network-policy-recipes",
+    "npa-acs-security-demos", "npa-bank-demo-old1", "npa-ipblockstest", "npa-netpol-analysis-example-minimal",
+    "npa-onlineboutique-workloads", "npa-test-with-named-ports", "npa-with-end-port-example",
+]
+
+
+def _corpus_result(corpus_dir: Path, folder: str) -> tuple[BuildResult, Path]:
+    from npaudit.load import load_paths
+
+    target = corpus_dir / folder / "input" if (corpus_dir / folder / "input").is_dir() else corpus_dir / folder
+    loaded = load_paths([str(target)], root=target)
+    return build_model(loaded.documents), target
+
+
+def _expected_peers(folder: Path) -> set[str]:
+    """Workloads named in netpol-analyzer's recorded connectivity lists (`ns/name[Kind]`)."""
+    peers: set[str] = set()
+    for path in (folder / "expected").glob("*connlist_output.txt"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for end in re.split(r" => | : ", line)[:2]:
+                end = end.strip()
+                if end.endswith("]") and not end.endswith("[External]") and "{" not in end:
+                    peers.add(end)
+    return peers
+
+
+def test_every_corpus_folder_builds(corpus_dir: Path) -> None:
+    assert sorted(p.name for p in corpus_dir.iterdir() if p.is_dir()) == sorted(CORPUS_FOLDERS)
+    for folder in CORPUS_FOLDERS:
+        result, _ = _corpus_result(corpus_dir, folder)
+        model = result.model
+        assert model.policies, folder  # every folder has policies
+        for item in (*model.workloads, *model.policies, *model.services):
+            assert item.namespace in model.namespaces, (folder, item)
+            assert item.span is not None and item.span.line >= 1
+        assert all(ns.labels[NAMESPACE_NAME_LABEL] == name for name, ns in model.namespaces.items())
+
+
+@pytest.mark.parametrize("folder", [f for f in CORPUS_FOLDERS if f.startswith("npa-")])
+def test_workloads_match_netpol_analyzer(corpus_dir: Path, folder: str) -> None:
+    """Pods grouped by controller, Deployments from YAML and JSON lists, nested directories:
+    the same workloads netpol-analyzer lists (`ns/<replicaset>[ReplicaSet]` for owned pods)."""
+    result, _ = _corpus_result(corpus_dir, folder)
+    assert {w.display for w in result.model.workloads} == _expected_peers(corpus_dir / folder)
+
+
+def test_ipblockstest_snapshot_grouping(corpus_dir: Path) -> None:
+    result, _ = _corpus_result(corpus_dir, "npa-ipblockstest")
+    model = result.model
+    assert len(model.namespaces) == 8 and all(ns.declared for ns in model.namespaces.values())
+    assert not result.findings
+    grouped = [w for w in model.workloads if w.kind != "Pod"]
+    assert grouped and sum(w.replicas or 0 for w in model.workloads) == 29  # 29 pods in the PodList
+    assert all(w.pod_ips for w in model.workloads)  # a cluster snapshot: every pod has status.podIP
+
+
+def test_corpus_findings_are_the_known_ones(corpus_dir: Path) -> None:
+    by_folder = {f: _corpus_result(corpus_dir, f)[0] for f in CORPUS_FOLDERS}
+    counts = {f: sorted({x.rule_id for x in r.findings}) for f, r in by_folder.items() if r.findings}
+    assert counts == {
+        # two revisions of one policy side by side (README: "Same policy name twice")
+        "eks-workshop-retail-store": ["duplicate-object"],
+        "network-policy-recipes": ["duplicate-object"],
+        # `status: {}` from an old `kubectl create --dry-run -o yaml`: NetworkPolicy has no status
+        "npa-netpol-analysis-example-minimal": ["schema"],
+        # trimmed snapshots: containers without the required `name` (reported, pods still modelled)
+        "npa-test-with-named-ports": ["schema"],
+        "npa-with-end-port-example": ["schema"],
+    }
+    minimal = by_folder["npa-netpol-analysis-example-minimal"]
+    assert [(f.span.line, f.span.col) for f in minimal.findings] == [(21, 1), (51, 1), (64, 1)]
+    assert len(minimal.model.policies) == 3
+    recipes = by_folder["network-policy-recipes"].findings
+    assert [(f.span.path, f.span.line) for f in recipes] == [("11-foo-deny-egress.yaml", 4)]
+    assert [r.span.path for r in recipes[0].related] == ["11-foo-deny-egress-variant2.yaml"]
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None and shutil.which("kustomize") is None, reason="needs kubectl or kustomize")
+def test_retail_store_workloads_land_in_kustomize_namespaces(corpus_dir: Path) -> None:
+    result, _ = _corpus_result(corpus_dir, "eks-workshop-retail-store")
+    namespaces = {w.namespace for w in result.model.workloads}
+    assert namespaces == {"ui", "catalog", "carts", "checkout", "orders"}
