@@ -7,6 +7,7 @@ Kept in one place so that the harness follows the APIs as they evolve; anything 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Sized
 from typing import Any
 
@@ -79,6 +80,9 @@ def prove_one(prover: Any, scope: str) -> str:
     if not hasattr(prover, "reach"):
         raise Missing(f"{type(prover).__name__}.reach")
     src, dst = _property_endpoints()
+    annotation = str(inspect.signature(prover.reach).parameters["src"].annotation)
+    if "Sequence" in annotation or "tuple" in annotation:  # endpoints are lists of peers
+        src, dst = (src,), (dst,)
     outcome = prover.reach(must=False, src=src, dst=dst, scope=_module("npaudit.encode").Scope(scope))
     verdict = getattr(outcome, "verdict", outcome)
     return f"{getattr(verdict, 'value', verdict)}"

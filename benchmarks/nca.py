@@ -33,7 +33,7 @@ def ensure(workdir: Path) -> Path:
 def version(nca: Path) -> str:
     done = subprocess.run([str(nca), "--version"], capture_output=True, text=True, check=False)
     text = (done.stdout or done.stderr).strip().splitlines()
-    return text[-1] if text else "unknown"
+    return text[-1].replace("NCA version", "").strip() if text else "unknown"
 
 
 def connectivity(nca: Path, tree: Path, out: Path, timeout: float) -> measure.Measured:
