@@ -15,6 +15,7 @@ kustomization's `namespace:` becomes each document's `default_namespace`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -26,11 +27,14 @@ from npaudit.findings import Finding, Severity
 from npaudit.load import parse_raw, parse_text
 from npaudit.load_inputs import KUSTOMIZATION_NAMES, LoadContext, load_file, read_text
 from npaudit.load_positions import TreePositions
-from npaudit.span import file_span
+from npaudit.span import Span, file_span
 
 RULE_KUSTOMIZE = "kustomize-error"
 _TIMEOUT_S = 120
 _RESOURCE_KEYS = ("resources", "bases", "components")
+#: kustomization entries that name files; an error message quoting one is located at it
+_FILE_KEYS = (*_RESOURCE_KEYS, "patchesStrategicMerge", "crds", "configurations", "transformers", "generators")
+_KLOG_ERR = re.compile(r'err="(.*)"\s*$', re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +90,25 @@ def load_kustomization(ctx: LoadContext, directory: Path) -> None:
     output, error = _render(tool, directory)
     if error is not None:
         message = f"kustomize build of {where} failed: {error}; its files were read without rendering"
-        ctx.sink.add_finding(Finding(RULE_KUSTOMIZE, Severity.ERROR, message, file_span(ctx.display(kfile)), f"Kustomization {where}"))
+        span = _error_span(ctx, kfile, error)
+        ctx.sink.add_finding(Finding(RULE_KUSTOMIZE, Severity.ERROR, message, span, f"Kustomization {where}"))
         read_unrendered(ctx, directory, _Layer(), set())
         return
     _add_rendered(ctx, kfile, output or "")
+
+
+def _error_span(ctx: LoadContext, kfile: Path, error: str) -> Span:
+    """The kustomization entry the error message quotes (a missing resource), else the file."""
+    display = ctx.display(kfile)
+    docs, _ = parse_text(read_text(kfile, display, ctx.limits, []) or "", display, ctx.limits)
+    if docs:
+        for key in _FILE_KEYS:
+            entries = docs[0].data.get(key)
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                path = entry.get("path") if isinstance(entry, dict) else entry
+                if isinstance(path, str) and path and (f"'{path}'" in error or f"/{path}'" in error):
+                    return docs[0].value_span((key, i))
+    return file_span(display)
 
 
 def _render(tool: list[str], directory: Path) -> tuple[str | None, str | None]:
@@ -102,8 +121,10 @@ def _render(tool: list[str], directory: Path) -> tuple[str | None, str | None]:
     except OSError as err:
         return None, f"cannot run {tool[0]}: {err.strerror or err}"
     if proc.returncode != 0:
-        lines = [line.strip() for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
-        return None, " ".join(lines)[:500] or f"exit status {proc.returncode}"
+        text = proc.stderr or proc.stdout
+        match = _KLOG_ERR.search(text)  # kubectl wraps the message in a klog line: ... err="..."
+        message = match.group(1) if match else " ".join(line.strip() for line in text.splitlines() if line.strip())
+        return None, message[:500] or f"exit status {proc.returncode}"
     return proc.stdout, None
 
 

@@ -94,7 +94,7 @@ class ManifestSink:
         if self.json_arrays:
             notes.append(_listed("skipped {n} JSON file(s) holding an array (result data, not Kubernetes objects)", self.json_arrays))
         if self.not_manifests:
-            notes.append(_listed("skipped {n} YAML file(s) without apiVersion/kind (not Kubernetes manifests)", self.not_manifests))
+            notes.append(_listed("skipped {n} file(s) without apiVersion/kind (not Kubernetes manifests)", self.not_manifests))
         return LoadResult(tuple(self.documents), tuple(self.findings), tuple(notes))
 
 
