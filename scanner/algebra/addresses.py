@@ -99,15 +99,16 @@ def _cuts(blocks: Iterable[IPBlock], version: int) -> set[int]:
     return cuts
 
 
-def split_address_space(blocks: Iterable[IPBlock]) -> tuple[AddressRange, ...]:
-    """The IPv4 space (and the IPv6 space when any block or except is IPv6) cut at every
-    ipBlock/except boundary: every ipBlock is exactly a union of the returned ranges, and no
-    two returned ranges could be merged without breaking that for some block."""
+def split_address_space(blocks: Iterable[IPBlock], *, ipv6: bool | None = None) -> tuple[AddressRange, ...]:
+    """The IPv4 space (and the IPv6 space when any block or except is IPv6, or `ipv6` is True)
+    cut at every ipBlock/except boundary: every ipBlock is exactly a union of the returned
+    ranges, and no two returned ranges could be merged without breaking that for some block."""
     blocks = tuple(blocks)
     out: list[AddressRange] = []
-    has_v6 = any(net.version == 6 for b in blocks for net in (b.cidr, *b.excepts))
+    if ipv6 is None:
+        ipv6 = any(net.version == 6 for b in blocks for net in (b.cidr, *b.excepts))
     for version, top in ((4, V4_MAX), (6, V6_MAX)):
-        if version == 6 and not has_v6:
+        if version == 6 and not ipv6:
             continue
         starts = sorted(c for c in _cuts(blocks, version) if c <= top)
         for i, start in enumerate(starts):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import click
 
 from npaudit import __version__
+from npaudit.cli.connectivity import connectivity
+from npaudit.cli.explain import explain
 from npaudit.cli.prove import prove
 from npaudit.cli.rules_cmd import rules
 from npaudit.cli.scan import scan
@@ -28,6 +30,8 @@ def cli() -> None:
 cli.add_command(scan)
 cli.add_command(rules)
 cli.add_command(prove)
+cli.add_command(connectivity)
+cli.add_command(explain)
 
 
 def main() -> None:

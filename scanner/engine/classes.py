@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from npaudit.algebra.addresses import AddressRange, split_address_space
-from npaudit.model.types import IPAddress, IPBlock, Model, ObjectRef, Policy, Protocol, Workload
+from npaudit.model.types import Direction, IPAddress, IPBlock, Model, ObjectRef, Policy, Protocol, Workload
 
 NamedPorts = tuple[tuple[str, Protocol, int], ...]
 
@@ -77,14 +77,28 @@ def referenced_port_names(model: Model) -> frozenset[tuple[str, Protocol]]:
     )
 
 
-def ip_blocks(model: Model) -> tuple[IPBlock, ...]:
+def ip_blocks(model: Model, direction: Direction | None = None) -> tuple[IPBlock, ...]:
+    """ipBlocks of all rules, or only of the rules in force for `direction`."""
     return tuple(
         peer.ip_block
         for policy in model.policies
-        for rule in _rules(policy)
+        for rule in (_rules(policy) if direction is None else policy.rules(direction))
         for peer in rule.peers
         if peer.ip_block is not None
     )
+
+
+def display_ranges(
+    model: Model, atoms: tuple[AddressRange, ...], direction: Direction
+) -> tuple[tuple[AddressRange, ...], tuple[int, ...]]:
+    """The coarser pieces used to list external peers on one side, as netpol-analyzer does:
+    sources are cut only at ingress ipBlock boundaries (only ingress rules can tell two outside
+    sources apart), destinations only at egress ones. Returns the pieces and, per atom, the
+    index of the piece holding it (every atom lies inside exactly one piece)."""
+    pieces = split_address_space(ip_blocks(model, direction), ipv6=any(a.version == 6 for a in atoms))
+    starts = [(p.version, p.first_int) for p in pieces]
+    owner = tuple(bisect.bisect_right(starts, (a.version, a.first_int)) - 1 for a in atoms)
+    return pieces, owner
 
 
 def _find_atom(atoms: tuple[AddressRange, ...], address: IPAddress) -> int:

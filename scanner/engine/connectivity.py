@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from npaudit.algebra.addresses import AddressRange
 from npaudit.algebra.ports import PortSet
 from npaudit.engine.build import Builder, Tables
-from npaudit.engine.classes import Partition, WorkloadClass, partition
+from npaudit.engine.classes import Partition, WorkloadClass, display_ranges, partition
 from npaudit.engine.masks import bits
 from npaudit.engine.types import Endpoint, HostNetwork, endpoint_name
-from npaudit.model.types import Model, Protocol, Workload
+from npaudit.model.types import Direction, Model, Protocol, Workload
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,28 +121,48 @@ class Connectivity:
         for s, r in enumerate(self._t.row_of):
             yield s, self._t.rows[r]
 
-    def flows(self) -> Iterator[Flow]:
+    def flows(self, sources: set[int] | None = None, destinations: int | None = None) -> Iterator[Flow]:
         """Every allowed flow between two different workloads or a workload and an external
-        range (unsorted; a workload to itself is omitted)."""
-        members: list[tuple[Workload | AddressRange, ...]] = [c.workloads for c in self.classes]
-        members += [(x,) for x in self.externals]
+        range (unsorted; a workload to itself is omitted). External sources are listed by the
+        pieces cut at ingress ipBlocks, external destinations by those cut at egress ipBlocks
+        (`display_ranges`). `sources`: endpoint indexes to list from; `destinations`: a mask
+        of endpoint indexes to list to."""
+        src_pieces, src_owner = display_ranges(self.model, self.externals, Direction.INGRESS)
+        dst_pieces, dst_owner = display_ranges(self.model, self.externals, Direction.EGRESS)
+        first_atom: dict[int, int] = {}
+        for atom, piece in enumerate(src_owner):
+            first_atom.setdefault(piece, atom)
         for s, row in self.endpoint_rows():
+            if sources is not None and s not in sources:
+                continue
+            if s >= self._n and first_atom.get(src_owner[s - self._n]) != s - self._n:
+                continue  # one atom per listed source piece: all of them share the verdict
+            srcs = self.classes[s].workloads if s < self._n else (src_pieces[src_owner[s - self._n]],)
             for ports, mask in row:
-                for d in bits(mask):
-                    for src in members[s]:
-                        for dst in members[d]:
-                            if src is not dst:
-                                yield Flow(src, dst, ports)
+                mask = mask if destinations is None else mask & destinations
+                dsts: list[Workload | AddressRange] = []
+                for d in bits(mask & self._t.index.classes_mask):
+                    dsts.extend(self.classes[d].workloads)
+                pieces = sorted({dst_owner[d - self._n] for d in bits(mask >> self._n << self._n)})
+                dsts.extend(dst_pieces[i] for i in pieces)
+                for src in srcs:
+                    for dst in dsts:
+                        if src is not dst:
+                            yield Flow(src, dst, ports)
 
     def count_pairs(self) -> int:
-        """Number of allowed ordered endpoint pairs (workloads expanded), without listing them."""
+        """Number of allowed ordered endpoint pairs (workloads expanded; a workload to itself
+        excluded), computed with popcounts instead of listing the flows."""
         sizes = [len(c.workloads) for c in self.classes] + [1] * len(self.externals)
+        multi = 0
+        for i, size in enumerate(sizes):
+            if size > 1:
+                multi |= 1 << i
         total = 0
         for s, row in self.endpoint_rows():
             for _, mask in row:
-                total += sizes[s] * sum(sizes[d] for d in bits(mask))
-                if mask >> s & 1:
-                    total -= sizes[s] if s < self._n else 0
+                weight = (mask & ~multi).bit_count() + sum(sizes[d] for d in bits(mask & multi))
+                total += sizes[s] * weight - (sizes[s] if mask >> s & 1 else 0)
         return total
 
 
