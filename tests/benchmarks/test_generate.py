@@ -144,3 +144,14 @@ def test_custom_and_unknown_sizes() -> None:
     assert (custom.namespaces, custom.workloads, custom.policies) == (4, 12, 9)
     with pytest.raises(ValueError):
         parse_size("huge")
+
+
+def test_harness_prints_one_table_with_the_parse_floor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.__main__ import main as bench_main
+
+    assert bench_main(["--sizes", "3x6x4", "--phases", "parse", "--workdir", str(tmp_path), "--out", str(tmp_path / "t.md")]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| 3x6x4 |")]
+    assert len(rows) == 1 and "| parse |" in rows[0] and " MB |" in rows[0]
+    assert "floor: " in rows[0] and (tmp_path / "t.md").read_text() == out
+    assert bench_main(["--sizes", "3x6x4", "--phases", "nope"]) == 2
