@@ -232,10 +232,10 @@ def dotted(path: Sequence[str | int]) -> str:
     (`metadata.labels["app.kubernetes.io/name"]`)."""
     out = ""
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$-]*", part):
+        elif isinstance(part, str) and re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$-]*", part):
             out += f".{part}" if out else part
-        else:
-            out += f"[{json.dumps(part)}]"
+        else:  # a key with dots or slashes, or a YAML key that is not a string (`null:`, `1:`)
+            out += f"[{json.dumps(part if isinstance(part, str) else str(part))}]"
     return out

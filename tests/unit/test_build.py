@@ -11,6 +11,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npaudit.document import Document
 from npaudit.findings import Severity
@@ -22,6 +24,7 @@ from npaudit.model.build import (
     UnknownKubernetesVersion,
     build_model,
 )
+from npaudit.span import Span
 from npaudit.model.types import (
     NAMESPACE_NAME_LABEL,
     ContainerPort,
@@ -594,3 +597,45 @@ def test_retail_store_workloads_land_in_kustomize_namespaces(corpus_dir: Path) -
     result, _ = _corpus_result(corpus_dir, "eks-workshop-retail-store")
     namespaces = {w.namespace for w in result.model.workloads}
     assert namespaces == {"ui", "catalog", "carts", "checkout", "orders"}
+
+
+# --- robustness: any shape of input gives findings, never an exception -------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 70000) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+_TEMPLATES = docs(POLICY) + docs(WORKLOADS) + docs(PODS)
+
+
+class _Nowhere:
+    def key_span(self, path: object) -> Span:
+        return Span("fuzz.yaml", 1, 1)
+
+    def value_span(self, path: object) -> Span:
+        return Span("fuzz.yaml", 1, 1)
+
+
+def _mutate(value: object, data: st.DataObject, depth: int = 0) -> object:
+    """Replace one randomly chosen node of `value` by random JSON."""
+    children = list(value.items()) if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, list) else []
+    if not children or depth > 8 or data.draw(st.integers(0, 4)) == 0:
+        return data.draw(_JSON)
+    key, child = data.draw(st.sampled_from(children))
+    copy: dict[object, object] | list[object] = dict(value) if isinstance(value, dict) else list(value)  # type: ignore[arg-type]
+    copy[key] = _mutate(child, data, depth + 1)  # type: ignore[index]
+    return copy
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_mutated_manifests_never_raise(data: st.DataObject) -> None:
+    template = data.draw(st.sampled_from(_TEMPLATES))
+    mutated = _mutate(dict(template.data), data)
+    if not isinstance(mutated, dict):
+        mutated = {"kind": template.kind, "spec": mutated}
+    result = build_model([Document("fuzz.yaml", 0, mutated, _Nowhere())])
+    assert all(f.span.line >= 1 for f in result.findings)
+    if result.findings == () and template.kind == "NetworkPolicy" and mutated.get("kind") == "NetworkPolicy":
+        assert len(result.model.policies) == 1
