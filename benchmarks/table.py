@@ -34,7 +34,7 @@ def _memory(kb: int | None) -> str:
 
 def progress_line(row: Row) -> str:
     wall = _seconds(row.seconds) if row.seconds is not None else row.status
-    return f"{row.size:>5} {row.phase:<17} {wall:>12} {_memory(row.peak_kb):>8}  {row.note}"
+    return f"{row.size:>5} {row.phase:<22} {wall:>12} {_memory(row.peak_kb):>8}  {row.note}"
 
 
 def _find(rows: list[Row], size: str, phase: str) -> Row | None:
