@@ -71,8 +71,8 @@ def identify(doc: Document) -> ObjectInfo:
 def missing_name(obj: ObjectInfo) -> Problem | None:
     """The API server needs `metadata.name` (or `generateName`); the schema cannot say so."""
     meta = obj.doc.data.get("metadata")
-    if isinstance(meta, Mapping) and any(isinstance(meta.get(k), str) and meta.get(k) for k in ("name", "generateName")):
-        return None
+    if isinstance(meta, Mapping) and any(meta.get(k) not in (None, "") for k in ("name", "generateName")):
+        return None  # set (a wrong type is the schema check's to report)
     if isinstance(meta, Mapping):
         return Problem(("metadata",), 'missing required field "name"', at_key=True)
     if meta is None:
