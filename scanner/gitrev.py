@@ -19,18 +19,20 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from npaudit.document import Document
 from npaudit.errors import UserError
 from npaudit.findings import Finding
+from npaudit.span import file_span
 
-#: Files a kustomize build starts from (kustomize accepts all three names).
+#: Files a kustomize build starts from (kustomize accepts all three names); the loader's list.
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what a directory walk reads (as the loader)
 _GIT_TIMEOUT = 120
 
 
@@ -156,9 +158,207 @@ def kustomization_dirs(entries: Iterable[TreeEntry]) -> tuple[str, ...]:
 
 @dataclass
 class ParseCache:
-    """Parsed files by (blob hash, display path): the same content at the same path parses once
-    per process (spans carry the path, so a renamed file is parsed again - cheaply)."""
+    """Parsed files by (blob hash, display path): the same content at the same path is decoded
+    and parsed once per process, whichever revision it comes from (positions carry the path, so
+    a renamed file is parsed again). Values: (raw documents, findings of decoding/parsing)."""
 
-    parsed: dict[tuple[str, str], tuple[tuple[Document, ...], tuple[Finding, ...]]] = field(default_factory=dict)
+    parsed: dict[tuple[str, str], tuple[tuple[object, ...], tuple[Finding, ...]]] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+
+
+class _Tree:
+    """Directory view of a revision's blob list (tree paths, "" is the top)."""
+
+    def __init__(self, entries: Iterable[TreeEntry]) -> None:
+        self.files: dict[str, TreeEntry] = {}
+        self.subdirs: dict[str, set[str]] = {"": set()}
+        self.dir_files: dict[str, list[str]] = {}
+        for e in entries:
+            self.files[e.path] = e
+            parent = _parent(e.path)
+            self.dir_files.setdefault(parent, []).append(e.path)
+            while parent and parent not in self.subdirs:
+                self.subdirs[parent] = set()
+                self.subdirs.setdefault(_parent(parent), set()).add(parent)
+                parent = _parent(parent)
+
+    def is_dir(self, path: str) -> bool:
+        return path in self.subdirs
+
+    def under(self, top: str) -> list[str]:
+        prefix = f"{top}/" if top else ""
+        return [p for p in self.files if p.startswith(prefix)]
+
+
+def _parent(path: str) -> str:
+    parent = str(PurePosixPath(path).parent)
+    return "" if parent == "." else parent
+
+
+def _join(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
+
+
+class RevisionReader:
+    """A drop-in for `npaudit.load.load_paths` that reads one commit from the object database.
+
+    It walks the revision's tree with the loader's rules (hidden entries and `exclude` globs
+    skipped, helm charts noted, kustomization directories rendered as one unit, only
+    *.yaml/*.yml/*.json in directory walks) and hands blob texts to the loader's parser and
+    document shaping, so a revision loads exactly as its checkout would. Display paths are
+    repository-relative. `lines_of(path)` gives a file's lines at this revision (comment
+    suppressions). Paths missing at this revision load nothing and are listed in `missing`."""
+
+    def __init__(self, repo: Repo, commit: str, cache: ParseCache | None = None) -> None:
+        self.repo = repo
+        self.commit = commit
+        self.cache = cache if cache is not None else ParseCache()
+        self.missing: list[str] = []
+        self._tree: _Tree | None = None
+        self._texts: dict[str, bytes] = {}
+        self._stack = ExitStack()
+        self._checkout: Path | None = None
+
+    @property
+    def tree(self) -> _Tree:
+        if self._tree is None:
+            self._tree = _Tree(list_tree(self.repo, self.commit))
+        return self._tree
+
+    def lines_of(self, path: str) -> list[str]:
+        from npaudit.load_inputs import decode
+
+        entry = self.tree.files.get(path)
+        if entry is None:
+            raise KeyError(path)
+        self._fetch([entry])
+        text = decode(self._texts[entry.sha], path, [])
+        if text is None:
+            raise ValueError(path)
+        return text.splitlines()
+
+    def _fetch(self, entries: Iterable[TreeEntry]) -> None:
+        missing = [e.sha for e in entries if e.sha not in self._texts]
+        self._texts.update(read_blobs(self.repo, missing))
+
+    def __call__(
+        self,
+        paths: Sequence[str],
+        *,
+        root: Path | None = None,
+        stdin_text: str | None = None,
+        stdin_name: str = "<stdin>",
+        exclude: Sequence[str] = (),
+        limits: Any = None,
+    ) -> Any:
+        """Same signature and result (`LoadResult`) as `load_paths`; "-" is refused."""
+        from npaudit.load import LoadLimits
+        from npaudit.load_inputs import LoadContext
+
+        ctx = LoadContext(self.repo.root, tuple(exclude), limits or LoadLimits())
+        tree_paths = [self._tree_path(given) for given in paths]
+        self._prefetch(tree_paths)
+        with self._stack:
+            for tree_path in tree_paths:
+                self._load_path(ctx, tree_path)
+        self._checkout = None
+        return ctx.sink.result()
+
+    def _tree_path(self, given: str) -> str:
+        if given == "-":
+            raise UserError("standard input cannot be read at a Git revision")
+        return self.repo.tree_path(given)
+
+    def _prefetch(self, tree_paths: Sequence[str]) -> None:
+        """Blobs not in the parse cache, through one `git cat-file --batch` call."""
+        wanted = []
+        for top in tree_paths:
+            for path in [top] if top in self.tree.files else self.tree.under(top):
+                entry = self.tree.files[path]
+                if path.endswith(MANIFEST_SUFFIXES) and (entry.sha, path) not in self.cache.parsed:
+                    wanted.append(entry)
+        self._fetch(wanted)
+
+    def _load_path(self, ctx: Any, tree_path: str) -> None:
+        if tree_path in self.tree.files:
+            if PurePosixPath(tree_path).name in KUSTOMIZATION_FILES:
+                self._kustomize(ctx, _parent(tree_path))
+            else:
+                self._load_file(ctx, tree_path, explicit=True)
+        elif self.tree.is_dir(tree_path):
+            self._walk(ctx, tree_path)
+        else:
+            self.missing.append(tree_path or ".")
+
+    def _walk(self, ctx: Any, directory: str) -> None:
+        """The loader's `walk`, over the tree: files of a directory, then its subdirectories."""
+        from npaudit.load_inputs import helm_note
+
+        names = sorted(PurePosixPath(p).name for p in self.tree.dir_files.get(directory, []))
+        if "Chart.yaml" in names and self.tree.is_dir(_join(directory, "templates")):
+            ctx.sink.note(helm_note(directory or "."))
+            return
+        if any(n in KUSTOMIZATION_FILES for n in names):
+            self._kustomize(ctx, directory)
+            return
+        for name in names:
+            path = _join(directory, name)
+            if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES) or ctx.excluded(self.repo.root / path):
+                continue
+            self._load_file(ctx, path, explicit=False)
+        for sub in sorted(self.tree.subdirs.get(directory, ())):
+            if not PurePosixPath(sub).name.startswith(".") and not ctx.excluded(self.repo.root / sub):
+                self._walk(ctx, sub)
+
+    def _load_file(self, ctx: Any, path: str, *, explicit: bool) -> None:
+        from npaudit.load import RULE_INPUT, finding, parse_raw
+        from npaudit.load_inputs import decode
+
+        entry = self.tree.files[path]
+        key = (entry.sha, path)
+        cached = self.cache.parsed.get(key)
+        if cached is None:
+            self.cache.misses += 1
+            self._fetch([entry])
+            data = self._texts[entry.sha]
+            problems: list[Finding] = []
+            raws: list[Any] = []
+            if len(data) > ctx.limits.max_file_bytes:
+                message = f"file is {len(data)} bytes, larger than the {ctx.limits.max_file_bytes}-byte limit; not read"
+                problems.append(finding(RULE_INPUT, file_span(path), message, "size"))
+            else:
+                text = decode(data, path, problems)
+                if text is not None:
+                    raws, parse_problems = parse_raw(text, path, ctx.limits)
+                    problems += parse_problems
+            cached = (tuple(raws), tuple(problems))
+            self.cache.parsed[key] = cached
+        else:
+            self.cache.hits += 1
+        ctx.sink.add_findings(list(cached[1]))
+        ctx.sink.add_raw(list(cached[0]), path, explicit=explicit, is_json=path.endswith(".json"))
+
+    def _kustomize(self, ctx: Any, directory: str) -> None:
+        """Render a kustomization from the revision's files, materialised once per load."""
+        from npaudit.kustomize import load_kustomization
+        from npaudit.load_inputs import LoadContext
+
+        if self._checkout is None:
+            self._checkout = self._stack.enter_context(materialised(self.repo, self.commit))
+        kctx = LoadContext(self._checkout, ctx.exclude, ctx.limits, ctx.sink)
+        load_kustomization(kctx, self._checkout / directory if directory else self._checkout)
+
+
+def worktree_lines(root: Path) -> Callable[[str], list[str]]:
+    """`lines_of` for files in the working tree (display paths relative to `root`), decoded as
+    the loader decodes them; unreadable files raise (suppression then skips comments there)."""
+    from npaudit.load_inputs import decode
+
+    def lines_of(path: str) -> list[str]:
+        text = decode((root / path).read_bytes(), path, [])
+        if text is None:
+            raise ValueError(path)
+        return text.splitlines()
+
+    return lines_of

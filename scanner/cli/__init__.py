@@ -7,8 +7,10 @@ import click
 
 from npaudit import __version__
 from npaudit.cli.connectivity import connectivity
+from npaudit.cli.diff import diff
 from npaudit.cli.explain import explain
 from npaudit.cli.prove import prove
+from npaudit.cli.report_cmd import report
 from npaudit.cli.rules_cmd import rules
 from npaudit.cli.scan import scan
 
@@ -32,6 +34,8 @@ cli.add_command(rules)
 cli.add_command(prove)
 cli.add_command(connectivity)
 cli.add_command(explain)
+cli.add_command(diff)
+cli.add_command(report)
 
 
 def main() -> None:

@@ -26,12 +26,12 @@ class Grant:
 
     direction: str  # "Ingress" | "Egress"
     policy: str  # "namespace/name"
-    rule: str  # "spec.ingress[0]"
+    rule: str  # "ingress[0]"
     span: Span | None = None
 
     def __str__(self) -> str:
         where = f" ({self.span.path}:{self.span.line})" if self.span is not None else ""
-        return f"NetworkPolicy {self.policy} {self.direction.lower()}[{self.rule.rsplit('[', 1)[-1]}{where}"
+        return f"NetworkPolicy {self.policy} {self.rule}{where}"
 
 
 @dataclass(frozen=True, slots=True)

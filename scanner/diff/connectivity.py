@@ -1,0 +1,192 @@
+"""Connectivity diff between two models, exact to the port, without listing every pair.
+
+Both engines' results are compared through *groups*: workloads that are in the same base class
+and the same head class (a workload only on one side has no class on the other). Two members
+of a group are indistinguishable on both sides, so comparing one representative pair of groups
+decides every pair of their workloads. Rows become per-port-set bitmasks over groups; XOR of
+the base and head masks gives exactly the destination groups whose allowed ports changed. Only
+those pairs are expanded into workload pairs.
+
+External addresses: each side cuts the address space at its own ipBlock boundaries, so the two
+cuts are refined into one (every boundary of either side), compared piece by piece, and
+neighbouring pieces with the same (base, head) ports are merged again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from npaudit.algebra.addresses import AddressRange
+from npaudit.algebra.ports import PortSet
+from npaudit.engine.connectivity import Connectivity
+from npaudit.engine.masks import bits
+from npaudit.model.types import Workload
+
+_NONE = PortSet.empty()
+
+
+@dataclass(frozen=True, slots=True)
+class PairChange:
+    """Allowed ports between `src` and `dst` at base and at head (they differ)."""
+
+    src: Workload | AddressRange
+    dst: Workload | AddressRange
+    base: PortSet
+    head: PortSet
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    base: int | None  # class index in the base result, None: the workloads are new at head
+    head: int | None
+    members: tuple[Workload, ...]  # head objects when present at head (for explanations)
+
+
+def _groups(base: Connectivity, head: Connectivity) -> list[_Group]:
+    keyed: dict[tuple[int | None, int | None], list[Workload]] = {}
+    base_by_ref = {w.ref: w for w in base.model.workloads}
+    head_refs = set()
+    for w in head.model.workloads:
+        head_refs.add(w.ref)
+        b = base_by_ref.get(w.ref)
+        keyed.setdefault((base.class_of(b) if b is not None else None, head.class_of(w)), []).append(w)
+    for w in base.model.workloads:
+        if w.ref not in head_refs:
+            keyed.setdefault((base.class_of(w), None), []).append(w)
+    return [_Group(b, h, tuple(ms)) for (b, h), ms in sorted(keyed.items(), key=lambda kv: kv[1][0].display)]
+
+
+class _GroupRows:
+    """One side's rows as {ports: mask over groups}, cached per engine row."""
+
+    def __init__(self, conn: Connectivity, groups: Sequence[_Group], side: str) -> None:
+        self.n = len(conn.classes)
+        self.rows: dict[int, tuple[tuple[PortSet, int], ...]] = dict(conn.endpoint_rows())
+        self.by_class: dict[int, int] = {}
+        for g, group in enumerate(groups):
+            cls = group.base if side == "base" else group.head
+            if cls is not None:
+                self.by_class[cls] = self.by_class.get(cls, 0) | (1 << g)
+        self._cache: dict[int, dict[PortSet, int]] = {}
+
+    def of(self, cls: int | None) -> dict[PortSet, int]:
+        if cls is None:
+            return {}
+        row = self.rows[cls]
+        key = id(row)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = {}
+            for ports, mask in row:
+                gmask = 0
+                for d in bits(mask):
+                    if d < self.n:
+                        gmask |= self.by_class.get(d, 0)
+                if gmask:
+                    cached[ports] = cached.get(ports, 0) | gmask
+            self._cache[key] = cached
+        return cached
+
+
+def _port_at(row: Mapping[PortSet, int], g: int) -> PortSet:
+    for ports, mask in row.items():
+        if mask >> g & 1:
+            return ports
+    return _NONE
+
+
+def workload_changes(base: Connectivity, head: Connectivity) -> Iterator[PairChange]:
+    """Every ordered pair of different workloads whose allowed ports differ."""
+    groups = _groups(base, head)
+    brows, hrows = _GroupRows(base, groups, "base"), _GroupRows(head, groups, "head")
+    pair_cache: dict[tuple[int, int], int] = {}
+    for src in groups:
+        b, h = brows.of(src.base), hrows.of(src.head)
+        key = (id(b), id(h))
+        changed = pair_cache.get(key)
+        if changed is None:
+            changed = 0
+            for ports in b.keys() | h.keys():
+                changed |= b.get(ports, 0) ^ h.get(ports, 0)
+            pair_cache[key] = changed
+        for g in bits(changed):
+            bp, hp = _port_at(b, g), _port_at(h, g)
+            for s in src.members:
+                for d in groups[g].members:
+                    if s is not d:
+                        yield PairChange(s, d, bp, hp)
+
+
+def external_changes(base: Connectivity, head: Connectivity) -> Iterator[PairChange]:
+    """Changes between workloads and outside addresses, on the refined cut, both directions."""
+    pieces = {"base": _Pieces(base), "head": _Pieces(head)}
+    for group in _groups(base, head):
+        egress = _refine(pieces["base"].of(group.base, True), pieces["head"].of(group.head, True))
+        ingress = _refine(pieces["base"].of(group.base, False), pieces["head"].of(group.head, False))
+        for rng, bp, hp in egress:
+            for w in group.members:
+                yield PairChange(w, rng, bp, hp)
+        for rng, bp, hp in ingress:
+            for w in group.members:
+                yield PairChange(rng, w, bp, hp)
+
+
+class _Pieces:
+    """(address piece, ports) from a class to every external piece (egress) or back."""
+
+    def __init__(self, conn: Connectivity) -> None:
+        self.conn = conn
+        self.n = len(conn.classes)
+        self._cache: dict[tuple[int, bool], list[tuple[AddressRange, PortSet]]] = {}
+
+    def of(self, cls: int | None, egress: bool) -> list[tuple[AddressRange, PortSet]]:
+        if cls is None:
+            return []
+        key = (cls, egress)
+        if key not in self._cache:
+            allowed = self.conn.class_allowed
+            self._cache[key] = [
+                (rng, allowed(cls, self.n + j) if egress else allowed(self.n + j, cls))
+                for j, rng in enumerate(self.conn.externals)
+            ]
+        return self._cache[key]
+
+
+def _refine(
+    base: Sequence[tuple[AddressRange, PortSet]], head: Sequence[tuple[AddressRange, PortSet]]
+) -> list[tuple[AddressRange, PortSet, PortSet]]:
+    """Pieces of the common refinement where base and head ports differ, merged when adjacent
+    pieces carry the same pair of port sets."""
+    out: list[tuple[AddressRange, PortSet, PortSet]] = []
+    for version in (4, 6):
+        bs = sorted((r, p) for r, p in base if r.version == version)
+        hs = sorted((r, p) for r, p in head if r.version == version)
+        cuts = sorted({r.first_int for r, _ in bs} | {r.first_int for r, _ in hs}
+                      | {r.last_int + 1 for r, _ in bs} | {r.last_int + 1 for r, _ in hs})
+        current: tuple[int, int, PortSet, PortSet] | None = None
+        for lo, nxt in zip(cuts, cuts[1:]):
+            bp, hp = _lookup(bs, lo), _lookup(hs, lo)
+            if current is not None and current[1] + 1 == lo and (current[2], current[3]) == (bp, hp):
+                current = (current[0], nxt - 1, bp, hp)
+                continue
+            if current is not None and current[2] != current[3]:
+                out.append((AddressRange(version, current[0], current[1]), current[2], current[3]))
+            current = (lo, nxt - 1, bp, hp)
+        if current is not None and current[2] != current[3]:
+            out.append((AddressRange(version, current[0], current[1]), current[2], current[3]))
+    return out
+
+
+def _lookup(pieces: Sequence[tuple[AddressRange, PortSet]], value: int) -> PortSet:
+    lo, hi = 0, len(pieces) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        rng = pieces[mid][0]
+        if value < rng.first_int:
+            hi = mid - 1
+        elif value > rng.last_int:
+            lo = mid + 1
+        else:
+            return pieces[mid][1]
+    return _NONE
