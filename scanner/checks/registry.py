@@ -30,6 +30,9 @@ def _builtin_kinds() -> tuple[CheckKind, ...]:
 
     kinds += hygiene_select.KINDS + hygiene_ports.KINDS + hygiene_sections.KINDS + hygiene_coverage.KINDS
     kinds += hygiene_onesided.KINDS
+    from npaudit.checks import hygiene_redundancy
+
+    kinds += hygiene_redundancy.KINDS
     from npaudit.checks import reach
 
     kinds += reach.KINDS
