@@ -47,6 +47,8 @@ class ComplianceData:
     #: (source, destination, connections) rows; shown when no SVG could be drawn.
     flows: tuple[tuple[str, str, str], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: how to read the graph (edge colours), shown under it
+    graph_caption: str = ""
 
 
 _STATUS_CLASS = {"holds": "ok", "violated": "bad", "unknown": "warn"}
@@ -59,7 +61,8 @@ table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.92rem}th,td{
 th{background:#f6f8fa}code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88em}
 .ok{color:#116329;font-weight:600}.bad{color:#a40e26;font-weight:600}.warn{color:#9a6700;font-weight:600}
 .meta td:first-child{width:14rem;font-weight:600}.graph{overflow:auto;border:1px solid #d0d7de;padding:.5rem}
-.summary span{display:inline-block;margin-right:1.2rem}ul{margin:.2rem 0 .2rem 1.2rem;padding:0}
+.summary span{display:inline-block;margin-right:1.2rem}.caption{color:#57606a;font-size:.9rem}
+.graph svg{max-width:100%;height:auto}ul{margin:.2rem 0 .2rem 1.2rem;padding:0}
 """
 
 
@@ -123,12 +126,17 @@ def _html_scope(data: ComplianceData) -> str:
 
 def _html_properties(props: Sequence[PropertyVerdict]) -> str:
     rows = []
+    previous = None
     for p in props:
         evidence = "".join(f"<li>{_e(line)}</li>" for line in p.evidence)
+        # one summary per property, not per namespace row of a default-deny property
+        summary = "" if p.summary == previous else f"<br>{_e(p.summary)}"
+        previous = p.summary
+        where = f'<div class="caption">{_e(p.location)}</div>' if p.location else ""
         rows.append(
-            f'<tr><td><code>{_e(p.id)}</code><br>{_e(p.summary)}</td>'
+            f'<tr><td><code>{_e(p.id)}</code>{summary}</td>'
             f'<td class="{_STATUS_CLASS.get(p.status, "warn")}">{_e(p.status)}</td>'
-            f"<td>{_e(p.scope)}</td><td><ul>{evidence}</ul>{_e(p.location)}</td></tr>"
+            f"<td>{_e(p.scope)}</td><td><ul>{evidence}</ul>{where}</td></tr>"
         )
     table = "".join(rows) or '<tr><td colspan="4">No properties are enabled.</td></tr>'
     return (
@@ -154,14 +162,16 @@ def _html_findings(findings: Sequence[Finding]) -> str:
 
 
 def _html_graph(data: ComplianceData) -> str:
-    head = '<h2 id="graph">Connectivity</h2>'
-    if data.graph_svg:
-        return head + f'<div class="graph">{data.graph_svg}</div>'
+    head = f'<h2 id="graph">Connectivity</h2><p>{len(data.flows)} allowed flows between workloads and address ranges.</p>'
     rows = "".join(f"<tr><td>{_e(s)}</td><td>{_e(d)}</td><td>{_e(c)}</td></tr>" for s, d, c in data.flows)
-    return (
-        head + "<p>Graphviz (<code>dot</code>) is not installed, so the graph is shown as a table of allowed flows.</p>"
-        f"<table><tr><th>source</th><th>destination</th><th>connections</th></tr>{rows}</table>"
-    )
+    table = f"<table><tr><th>source</th><th>destination</th><th>connections</th></tr>{rows}</table>"
+    if data.graph_svg:
+        caption = f'<p class="caption">{_e(data.graph_caption)}</p>' if data.graph_caption else ""
+        return (
+            head + f'<div class="graph">{data.graph_svg}</div>{caption}'
+            f"<details><summary>The same flows as a table</summary>{table}</details>"
+        )
+    return head + "<p>The flows are listed as a table (the graph is drawn when Graphviz <code>dot</code> is installed).</p>" + table
 
 
 def render_md(data: ComplianceData) -> str:
