@@ -74,7 +74,11 @@ def scan_fixture(fixture_dir: Path, rule_id: str) -> set[tuple[str, str, int]]:
     else:
         from npaudit.pipeline import ScanOptions, scan
 
-        report = scan(ScanOptions(paths=(str(fixture_dir),), root=fixture_dir, only_rules=frozenset({rule_id})))
+        def lines_of(path: str) -> list[str]:  # the CLI reads files the same way (comment suppressions)
+            return (fixture_dir / path).read_text(encoding="utf-8").splitlines()
+
+        options = ScanOptions(paths=(str(fixture_dir),), root=fixture_dir, only_rules=frozenset({rule_id}))
+        report = scan(options, lines_of=lines_of)
         findings = list(report.findings)
     return {(f.rule_id, relative(f.span.path, fixture_dir), f.span.line) for f in findings}
 
@@ -88,8 +92,14 @@ def _scan_without_pipeline(fixture_dir: Path, rule_id: str) -> list[Finding]:
     loaded = load_paths((str(fixture_dir),), root=fixture_dir)
     built = build_model(loaded.documents)
     meta = builtin_catalogue().rules[rule_id]
-    out = [f for f in (*loaded.findings, *built.findings) if f.rule_id == rule_id]
-    return out + run_rules(make_context(built.model, _NoConfig()), (meta,))
+    from npaudit.suppress import apply_suppressions
+
+    found = [*loaded.findings, *built.findings, *run_rules(make_context(built.model, _NoConfig()), (meta,))]
+    def lines_of(path: str) -> list[str]:
+        return (fixture_dir / path).read_text(encoding="utf-8").splitlines()
+
+    result = apply_suppressions(found, loaded.documents, lines_of=lines_of)
+    return [f for f in (*result.kept, *result.new_findings) if f.rule_id == rule_id]
 
 
 class _NoConfig:
