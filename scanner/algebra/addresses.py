@@ -89,20 +89,21 @@ class AddressSet:
 
 
 def _cuts(blocks: Iterable[IPBlock], version: int) -> set[int]:
-    """Start addresses of new ranges: each network's first address and one past its last."""
+    """Start addresses of new ranges: where each block's set (cidr minus excepts) starts, and
+    one past where it ends. An except nested in another except cuts nothing."""
     cuts = {0}
     for block in blocks:
-        for net in (block.cidr, *block.excepts):
-            if net.version == version:
-                cuts.add(int(net.network_address))
-                cuts.add(int(net.broadcast_address) + 1)
+        for lo, hi in AddressSet.from_block(block).part(version):
+            cuts.add(lo)
+            cuts.add(hi + 1)
     return cuts
 
 
 def split_address_space(blocks: Iterable[IPBlock], *, ipv6: bool | None = None) -> tuple[AddressRange, ...]:
     """The IPv4 space (and the IPv6 space when any block or except is IPv6, or `ipv6` is True)
-    cut at every ipBlock/except boundary: every ipBlock is exactly a union of the returned
-    ranges, and no two returned ranges could be merged without breaking that for some block."""
+    cut at every boundary of an ipBlock's set (cidr minus excepts): every ipBlock is exactly a
+    union of the returned ranges, and no two neighbours could be merged without breaking that
+    for some block."""
     blocks = tuple(blocks)
     out: list[AddressRange] = []
     if ipv6 is None:
