@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from npaudit.cli.progress import Progress
+from npaudit.cli.baselines import scan_lines_of, with_baseline
 from npaudit.cli.common import EXIT_FINDINGS, EXIT_OK, guarded, read_stdin_if_needed, use_color, write_output
 from npaudit.findings import Severity
 from npaudit.pipeline import ScanOptions, scan as run_scan
@@ -35,6 +36,8 @@ FAIL_ON = ("error", "warning", "note")
     "report only findings located in those files (the npaudit-changed pre-commit hook).",
 )
 @click.option("--summary-md", metavar="FILE", help="Also append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option("--baseline", metavar="FILE", help="Report only findings not recorded in FILE (written by --write-baseline); stale entries go to stderr.")
+@click.option("--write-baseline", metavar="FILE", help="Record the current findings in FILE by stable fingerprint (not line numbers).")
 @guarded
 def scan(
     paths: tuple[str, ...],
@@ -48,6 +51,8 @@ def scan(
     quiet: bool,
     changed_files: bool,
     summary_md: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
 ) -> None:
     """Scan manifests (files, directories, kustomizations, or '-' for standard input) and report
     schema errors, invalid values, hygiene findings and violated properties.
@@ -71,9 +76,10 @@ def scan(
     )
     progress = Progress(enabled=None if not quiet else False)
     try:
-        report = run_scan(options, progress=progress)
+        report = run_scan(options, progress=progress, lines_of=scan_lines_of(stdin_filename, options.stdin_text))
     finally:
         progress.done()
+    report = with_baseline(report, baseline, write_baseline)
     if report_only is not None:
         report = dataclasses.replace(report, findings=tuple(f for f in report.findings if f.span.path in report_only))
     write_output(_render(report, fmt, color=use_color(no_color, output), quiet=quiet), output)
@@ -81,7 +87,7 @@ def scan(
         _append(summary_md, "## npaudit\n\n" + render_markdown(report))
     if output not in (None, "-") and not quiet:
         click.echo(_one_line_summary(report), err=True)
-    sys.exit(exit_code(report, Severity(fail_on)))
+    sys.exit(EXIT_OK if write_baseline else exit_code(report, Severity(fail_on)))
 
 
 def _append(path: str, text: str) -> None:
