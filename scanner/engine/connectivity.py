@@ -150,17 +150,22 @@ class Connectivity:
                         if src is not dst:
                             yield Flow(src, dst, ports)
 
-    def count_pairs(self) -> int:
+    def count_pairs(self, include_external: bool = True) -> int:
         """Number of allowed ordered endpoint pairs (workloads expanded; a workload to itself
-        excluded), computed with popcounts instead of listing the flows."""
+        excluded; external addresses counted per piece of `externals`, the finest cut),
+        computed with popcounts instead of listing the flows."""
         sizes = [len(c.workloads) for c in self.classes] + [1] * len(self.externals)
         multi = 0
         for i, size in enumerate(sizes):
             if size > 1:
                 multi |= 1 << i
         total = 0
+        keep = -1 if include_external else self._t.index.classes_mask
         for s, row in self.endpoint_rows():
+            if s >= self._n and not include_external:
+                break
             for _, mask in row:
+                mask &= keep
                 weight = (mask & ~multi).bit_count() + sum(sizes[d] for d in bits(mask & multi))
                 total += sizes[s] * weight - (sizes[s] if mask >> s & 1 else 0)
         return total
