@@ -19,10 +19,10 @@ from npaudit.encode.domain import endpoint_domain, packet_domain
 from npaudit.encode.formula import Formula
 from npaudit.encode.outcome import EndpointSelector, EndpointView, Outcome, Scope, Verdict, Witness
 from npaudit.encode.solver import SolverSettings, Status, check, make_solver
-from npaudit.encode.symbols import Endpoint, hyp_index, make_endpoint, make_packet
+from npaudit.encode.symbols import PROTO_CODE, Endpoint, hyp_index, make_endpoint, make_packet
 from npaudit.encode.vocab import Vocabulary, build_vocabulary
 from npaudit.encode.witness import Explainer
-from npaudit.model.types import Direction, LabelSelector, Model, PortSpec, Workload
+from npaudit.model.types import Direction, LabelSelector, Model, PortSpec, Protocol, Workload
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +209,36 @@ class Prover:
         enforcing = explainer.enforcing(query)
         vacuous = explainer.vacuous(domain)
         return Outcome(Verdict.HOLDS, scope, enforcing=enforcing, vacuous=vacuous, notes=self.notes())
+
+    def cross_check(
+        self, table: Sequence[tuple[Workload, Workload, Protocol, Sequence[tuple[int, int]]]]
+    ) -> tuple[Workload, Workload, Protocol, int, bool] | None:
+        """Compare the encoding with the semantics engine in one query. `table` rows are
+        (src, dst, protocol, allowed port intervals) and must cover every pair to compare; every
+        port 1..65535 is compared. Returns (src, dst, protocol, port, z3's verdict) where they
+        disagree, or None."""
+        enc = self.enc
+        index = {id(w): i for i, c in enumerate(enc.vocab.classes) for w in c.workloads}
+        rows = [r for r in table if id(r[0]) in index and id(r[1]) in index]
+        port = enc.pkt.port
+        cases = []
+        for s, d, proto, intervals in rows:
+            expected = enc.comp.or_([z3.And(z3.ULE(lo, port), z3.ULE(port, hi)) for lo, hi in intervals])
+            cases.append(z3.And(enc.src.pod, enc.dst.pod, enc.src.cls == index[id(s)], enc.dst.cls == index[id(d)],
+                                enc.pkt.proto == PROTO_CODE[proto], enc.allowed != expected))
+        status, reason = check(enc.solver, [enc.comp.or_(cases), *enc.guards])
+        if status is Status.UNKNOWN:
+            raise RuntimeError(f"cross-check undecided: {reason}")
+        if status is Status.UNSAT:
+            return None
+        m = enc.solver.model()
+        got = [m.eval(t, model_completion=True).as_long() for t in (enc.src.cls, enc.dst.cls, enc.pkt.proto, port)]
+        allowed = z3.is_true(m.eval(enc.allowed, model_completion=True))
+        for s, d, proto, intervals in rows:
+            inside = any(lo <= got[3] <= hi for lo, hi in intervals)
+            if [index[id(s)], index[id(d)], PROTO_CODE[proto]] == got[:3] and inside != allowed:
+                return s, d, proto, got[3], allowed
+        raise AssertionError("cross-check model matches no table entry")
 
     def namespaces(self) -> tuple[str, ...]:
         """The repository's namespaces (declared or used by an object), sorted; not the ones
