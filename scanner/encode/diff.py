@@ -41,6 +41,7 @@ class _Lit:
     term: z3.BoolRef
     value: int
     hi: int | None = None  # interval literals: [value, hi]
+    codes: tuple[int, ...] = ()  # set literals (label and namespace codes): var in codes
 
 
 def _merged(base: Model, head: Model) -> Model:
@@ -180,6 +181,10 @@ def _generalise(q: _Query, lits: list[_Lit]) -> list[_Lit]:
                     trial = [x for x in lits if x is not lit]
                     if q.inside(trial):
                         lits = trial
+    for i, lit in enumerate(lits):
+        limit = _code_limit(q.vocab, lit)
+        if limit is not None:
+            lits[i] = _grow(q, lits, i, limit)
     proto = [lit for lit in lits if lit.group == "pkt.proto"]
     if proto and q.inside([lit for lit in lits if lit not in proto]):
         lits = [lit for lit in lits if lit not in proto]
@@ -187,6 +192,42 @@ def _generalise(q: _Query, lits: list[_Lit]) -> list[_Lit]:
         if lit.hi is not None:
             lits[i] = _widen(q, lits, i)
     return [lit for lit in lits if lit.hi is None or not _is_full(lit)]
+
+
+def _code_limit(vocab: Vocabulary, lit: _Lit) -> int | None:
+    """Largest code of a label or namespace literal (None: not a coded literal)."""
+    kind = lit.group.split(".", 1)[1]
+    if kind == "ns":
+        return vocab.other_ns
+    if kind in ("labels", "nslabels"):
+        tag = ".l[" if kind == "labels" else ".nsl["
+        values = vocab.pod_values if kind == "labels" else vocab.ns_values
+        return len(values.get(_key(lit, tag), ())) + 1
+    return None
+
+
+def _key(lit: _Lit, tag: str) -> str:
+    return str(lit.var).split(tag, 1)[-1][:-1]
+
+
+def _set(lit: _Lit, codes: tuple[int, ...]) -> _Lit:
+    var = lit.var
+    term = z3.Or([var == c for c in codes]) if len(codes) > 1 else var == codes[0]
+    return _Lit(lit.group, var, term, codes[0], None, codes)
+
+
+def _grow(q: _Query, lits: list[_Lit], i: int, limit: int) -> _Lit:
+    """Widen `var == v` into the largest set of codes that keeps the cube inside (so one cube
+    says `app not in (web)` instead of one cube per other value)."""
+    lit = _set(lits[i], (lits[i].value,))
+    others = lits[:i] + lits[i + 1:]
+    for code in range(limit + 1):
+        if code in lit.codes:
+            continue
+        trial = _set(lit, tuple(sorted((*lit.codes, code))))
+        if q.inside([*others, trial]):
+            lit = trial
+    return lit
 
 
 def _is_full(lit: _Lit) -> bool:
@@ -259,11 +300,13 @@ def _endpoint_text(vocab: Vocabulary, side: str, by_group: Mapping[str, list[_Li
         lo, hi = ip[0].value, ip[0].hi or ip[0].value
         return "external", str(make(lo)) if lo == hi else f"{make(lo)}-{make(hi)}"
     ns = by_group.get(f"{side}.ns")
-    namespace = "*" if not ns else (vocab.namespaces[ns[0].value] if ns[0].value < len(vocab.namespaces) else "<other>")
-    if namespace == "<other>":
-        namespace += _labels_text(vocab.ns_values, by_group.get(f"{side}.nslabels", []), "nsl")
-    parts = [_labels_text(vocab.pod_values, by_group.get(f"{side}.labels", []), "l")]
-    parts += [f"{lit.var}={lit.value}" for lit in by_group.get(f"{side}.ports", [])]
+    names = (*vocab.namespaces, "<other>")
+    namespace = "*" if not ns else _set_text("", ns[0].codes or (ns[0].value,), names)
+    if not ns or vocab.other_ns in (ns[0].codes or (ns[0].value,)):
+        labels = _labels_text(vocab.ns_values, by_group.get(f"{side}.nslabels", []), ".nsl[")
+        namespace += f" {labels}" if labels and namespace != "*" else labels if labels else ""
+    parts = [_labels_text(vocab.pod_values, by_group.get(f"{side}.labels", []), ".l[")]
+    parts += [_port_text(lit) for lit in by_group.get(f"{side}.ports", [])]
     cls = by_group.get(f"{side}.cls")
     if cls:
         parts.append("a new pod" if cls[0].value >= len(vocab.classes) else
@@ -273,16 +316,40 @@ def _endpoint_text(vocab: Vocabulary, side: str, by_group: Mapping[str, list[_Li
     return namespace, prefix + (text or "*")
 
 
+def _port_text(lit: _Lit) -> str:
+    """A named-port literal: `port http=8080`, `port http/TCP`, `no port http`."""
+    var = str(lit.var)
+    name = var.split("[", 1)[-1].rstrip("]")
+    if ".pproto[" in var:
+        return f"port {name}/{_PROTO_NAME.get(lit.value, '?')}"
+    return f"no port {name}" if lit.value == 0 else f"port {name}={lit.value}"
+
+
 def _labels_text(values: Mapping[str, tuple[str, ...]], lits: Sequence[_Lit], tag: str) -> str:
-    """`{k=v, !absent, other=<not a, b>}` from label-code literals."""
+    """`{app not in (web), tier=db, !debug}` from label-code literals."""
     items = []
     for lit in lits:
-        key = str(lit.var).split(f".{tag}[", 1)[-1].rstrip("]")
-        known = values.get(key, ())
-        if lit.value == 0:
-            items.append(f"!{key}")
-        elif lit.value <= len(known):
-            items.append(f"{key}={known[lit.value - 1]}")
-        else:
-            items.append(f"{key} not in ({', '.join(known)})")
+        key = _key(lit, tag)
+        items.append(_set_text(key, lit.codes or (lit.value,), ("", *values.get(key, ()), "")))
     return "{" + ", ".join(items) + "}" if items else ""
+
+
+def _set_text(key: str, codes: Sequence[int], names: Sequence[str]) -> str:
+    """A set of codes in selector words. For labels `names` is ("", v1..vn, "") = absent,
+    the known values, any other value; for namespaces the names plus "<other>"."""
+    if not key:  # namespaces
+        chosen = [names[c] for c in codes]
+        rest = [n for i, n in enumerate(names) if i not in codes]
+        if len(chosen) == 1:
+            return chosen[0]
+        return f"in ({', '.join(chosen)})" if len(chosen) <= len(rest) else f"not in ({', '.join(rest)})"
+    other = len(names) - 1
+    known = [names[c] for c in codes if 0 < c < other]
+    missing = [names[i] for i in range(1, other) if i not in codes]
+    absent, others = 0 in codes, other in codes
+    if absent and others:  # NotIn semantics: absent or any value but these
+        return f"{key} not in ({', '.join(missing)})" if missing else f"any {key}"
+    if others:
+        return f"{key} exists, not in ({', '.join(missing)})" if missing else f"{key} exists"
+    words = [f"{key}={v}" for v in known] + ([f"!{key}"] if absent else [])
+    return words[0] if len(words) == 1 else "(" + " or ".join(words) + ")"

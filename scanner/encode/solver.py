@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+import time
 from enum import Enum
 from typing import Any
 
@@ -50,22 +51,31 @@ def make_solver(ctx: z3.Context, settings: SolverSettings) -> z3.Solver:
     # rlimit is per check() call: the same query gets the same budget however many came before
     s.set("rlimit", settings.rlimit)
     s.set("timeout", settings.timeout_ms)
+    _TIMEOUTS[id(s)] = settings.timeout_ms
     return s
+
+
+#: the wall-clock guard of each solver, to tell the two limits apart (z3 may say only "canceled")
+_TIMEOUTS: dict[int, int] = {}
 
 
 def check(solver: z3.Solver, assumptions: Sequence[z3.BoolRef]) -> tuple[Status, str]:
     """Check under assumptions; the reason is z3's own when the answer is unknown."""
+    start = time.monotonic()
     result = solver.check(*assumptions)
     if result == z3.sat:
         return Status.SAT, ""
     if result == z3.unsat:
         return Status.UNSAT, ""
-    return Status.UNKNOWN, _reason(solver.reason_unknown())
+    elapsed_ms = (time.monotonic() - start) * 1000
+    return Status.UNKNOWN, _reason(solver.reason_unknown(), elapsed_ms, _TIMEOUTS.get(id(solver), DEFAULT_TIMEOUT_MS))
 
 
-def _reason(raw: str) -> str:
+def _reason(raw: str, elapsed_ms: float, timeout_ms: int) -> str:
     if "resource" in raw:
         return "resource limit (rlimit) exceeded"
     if "timeout" in raw or "canceled" in raw:
-        return "wall-clock timeout exceeded"
+        if elapsed_ms < 0.9 * timeout_ms:
+            return "resource limit (rlimit) exceeded"
+        return f"wall-clock timeout ({timeout_ms} ms) exceeded"
     return raw or "unknown"
