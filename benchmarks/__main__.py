@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=1, metavar="N", help="keep the fastest of N runs of every npaudit row and the floor [1]")
     p.add_argument("--workdir", type=Path, help="keep inputs (and the NCA venv) here; default: a temporary directory, removed")
+    p.add_argument("--profile", type=Path, metavar="DIR", help="also cProfile every npaudit row into DIR/<size>-<phase>.prof (slower; read with python -m pstats)")
     p.add_argument("--out", type=Path, help="also write the table (Markdown) to this file")
     return p
 
@@ -46,8 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     workdir = args.workdir.resolve() if args.workdir else run.temp_workdir()
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     settings = run.Settings(
         sizes=sizes, phases=phases, workdir=workdir, seed=args.seed, timeout=args.timeout, repeat=args.repeat,
+        profile_dir=args.profile.resolve() if args.profile else None,
         compare_nca=args.compare_nca, nca_connectivity_timeout=args.nca_connectivity_timeout,
         nca_redundancy_timeout=args.nca_redundancy_timeout,
         progress=lambda line: (sys.stderr.write(line + "\n"), sys.stderr.flush()),

@@ -20,6 +20,7 @@ from pathlib import Path
 @dataclass(frozen=True, slots=True)
 class Measured:
     seconds: float
+    cpu_seconds: float  # user + system of the child (and the descendants it waited for)
     peak_kb: int
     returncode: int | None  # None when killed at the timeout
     stdout: str
@@ -62,6 +63,7 @@ def run(cmd: Sequence[str], *, cwd: Path | None = None, timeout: float = 1800.0,
         err.seek(0)
         return Measured(
             seconds=seconds,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
             peak_kb=int(usage.ru_maxrss),  # kilobytes on Linux
             returncode=None if killed else proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),

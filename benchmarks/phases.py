@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -35,41 +36,77 @@ def _api(module: str, name: str) -> Any:
     return obj
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
+#: When set (by `python -m benchmarks --profile DIR`), every timed call is also profiled with
+#: cProfile into DIR/<PROFILE_PREFIX><phase>.prof (timings then include the profiler's overhead).
+PROFILE_DIR = os.environ.get("NPAUDIT_BENCH_PROFILE_DIR")
+PROFILE_PREFIX = os.environ.get("NPAUDIT_BENCH_PROFILE_PREFIX", "")
+
+
+#: CPU seconds (user + system) of the last `_timed` call: robust when other processes compete
+#: for the cores, where wall time is not.
+_last_cpu: list[float] = [0.0]
+
+
+def _timed(fn: Callable[[], Any], phase: str) -> tuple[float, Any]:
+    profiler = None
+    if PROFILE_DIR:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    start, cpu = time.perf_counter(), time.process_time()
     value = fn()
-    return time.perf_counter() - start, value
+    seconds = time.perf_counter() - start
+    _last_cpu[0] = time.process_time() - cpu
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(str(Path(PROFILE_DIR) / f"{PROFILE_PREFIX}{phase}.prof"))
+    return seconds, value
 
 
 def yaml_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def fastest_loader() -> tuple[str, Callable[[str], int]]:
-    """The fastest YAML parser available: PyYAML's libyaml CSafeLoader, else ruamel's C safe
-    loader. Returns its name and a function counting the documents of one text."""
+def loaders() -> list[tuple[str, Callable[[str], int]]]:
+    """The C-accelerated YAML loaders available: PyYAML's libyaml `CSafeLoader` (PyYAML is not
+    an npaudit dependency) and ruamel's C `typ='safe'` loader. Each entry: a name and a function
+    that parses one text completely and returns its number of documents."""
+    found: list[tuple[str, Callable[[str], int]]] = []
     try:
         import yaml
 
-        loader = yaml.CSafeLoader
-        return "PyYAML CSafeLoader (libyaml)", lambda text: sum(1 for _ in yaml.load_all(text, Loader=loader))
+        c_loader = yaml.CSafeLoader
+        found.append(("PyYAML CSafeLoader", lambda text: sum(1 for _ in yaml.load_all(text, Loader=c_loader))))
     except (ImportError, AttributeError):
+        pass
+    try:
         from ruamel.yaml import YAML
 
         parser = YAML(typ="safe", pure=False)
-        return "ruamel.yaml typ='safe' (C)", lambda text: sum(1 for _ in parser.load_all(text))
+        if getattr(parser, "Parser", None) is not None and "C" in parser.Parser.__name__:
+            found.append(("ruamel C safe loader", lambda text: sum(1 for _ in parser.load_all(text))))
+    except ImportError:
+        pass
+    return found
 
 
 def phase_parse(root: Path) -> Iterator[Row]:
-    name, count = fastest_loader()
+    """The parse floor: read and parse every file with each available C loader; the fastest
+    one is the floor (the others are named in the note)."""
     files = yaml_files(root)
-
-    def parse() -> int:
-        return sum(count(p.read_text(encoding="utf-8")) for p in files)
-
-    seconds, docs = _timed(parse)
+    timings = []
+    for name, count in loaders():
+        seconds, docs = _timed(lambda: sum(count(p.read_text(encoding="utf-8")) for p in files), f"parse-{name.split()[0]}")
+        timings.append((seconds, name, docs))
+    if not timings:
+        raise Missing("no C-accelerated YAML loader (PyYAML with libyaml, or ruamel.yaml.clib)")
+    timings.sort()
+    seconds, name, docs = timings[0]
+    others = "; ".join(f"{n} {t:.3f} s" for t, n, _ in timings[1:])
     size = sum(p.stat().st_size for p in files)
-    yield {"phase": "parse", "seconds": seconds, "note": f"floor: {name}; {len(files)} files, {size / 1e6:.1f} MB, {docs} docs"}
+    note = f"floor: {name}{f' (also {others})' if others else ''}; {len(files)} files, {size / 1e6:.1f} MB, {docs} docs"
+    yield {"phase": "parse", "seconds": seconds, "note": note}
 
 
 def _load(root: Path) -> Any:
@@ -83,13 +120,13 @@ def _build(documents: Any) -> Any:
 
 
 def phase_load(root: Path) -> Iterator[Row]:
-    seconds, loaded = _timed(lambda: _load(root))
+    seconds, loaded = _timed(lambda: _load(root), "load")
     yield {"phase": "load", "seconds": seconds, "note": f"npaudit.load.load_paths: {len(loaded.documents)} docs, {len(loaded.findings)} findings"}
 
 
 def phase_model(root: Path) -> Iterator[Row]:
     loaded = _load(root)
-    seconds, built = _timed(lambda: _build(loaded.documents))
+    seconds, built = _timed(lambda: _build(loaded.documents), "model")
     m = built.model
     yield {"phase": "model", "seconds": seconds, "note": f"build_model after load: {len(m.workloads)} workloads, {len(m.policies)} policies"}
 
@@ -100,16 +137,16 @@ def _model(root: Path) -> Any:
 
 def phase_connectivity(root: Path) -> Iterator[Row]:
     model = _model(root)
-    seconds, note = _timed(lambda: hooks.connectivity(model))
+    seconds, note = _timed(lambda: hooks.connectivity(model), "connectivity")
     yield {"phase": "connectivity", "seconds": seconds, "note": f"engine, all pairs, after model: {note}"}
 
 
 def phase_prove(root: Path) -> Iterator[Row]:
     model = _model(root)
-    seconds, prover = _timed(lambda: hooks.build_prover(model))
+    seconds, prover = _timed(lambda: hooks.build_prover(model), "prove-build")
     yield {"phase": "prove-build", "seconds": seconds, "note": "encode.build_prover after model (formula built once)"}
     for scope in ("workloads", "any-pod"):
-        seconds, verdict = _timed(lambda: hooks.prove_one(prover, scope))
+        seconds, verdict = _timed(lambda: hooks.prove_one(prover, scope), f"prove-query-{scope}")
         yield {"phase": f"prove-query-{scope}", "seconds": seconds, "note": f"no-db-from-ui, scope {scope}: {verdict}"}
 
 
@@ -125,7 +162,7 @@ def phase_hygiene(root: Path) -> Iterator[Row]:
     if not rules:
         raise Missing("no rule tagged hygiene")
     ctx = pipeline.make_context(loaded.model, loaded.config)
-    seconds, findings = _timed(lambda: pipeline.run_rules(ctx, rules))
+    seconds, findings = _timed(lambda: pipeline.run_rules(ctx, rules), "hygiene")
     internal = sum(1 for f in findings if f.rule_id == pipeline.INTERNAL_RULE_ID)
     note = f"{len(rules)} hygiene rules after model: {len(findings)} findings"
     if internal:
@@ -136,7 +173,7 @@ def phase_hygiene(root: Path) -> Iterator[Row]:
 def phase_scan(root: Path) -> Iterator[Row]:
     pipeline = importlib.import_module("npaudit.pipeline")
     options = pipeline.ScanOptions(paths=(str(root),), root=root)
-    seconds, report = _timed(lambda: pipeline.scan(options))
+    seconds, report = _timed(lambda: pipeline.scan(options), "scan-api")
     yield {"phase": "scan-api", "seconds": seconds, "note": f"pipeline.scan in process: {len(report.findings)} findings"}
 
 
@@ -155,7 +192,7 @@ def run_group(group: str, root: Path) -> list[Row]:
     rows: list[Row] = []
     try:
         for row in GROUPS[group](root):
-            rows.append({"status": "ok", **row})
+            rows.append({"status": "ok", "cpu": _last_cpu[0], **row})
     except Exception as exc:  # noqa: BLE001 - a benchmark reports the failure and goes on
         rows.append(_failure(group, exc))
     return rows

@@ -27,6 +27,7 @@ PROPERTY = "no-db-from-ui"
 #: End-to-end command rows run after an in-process group: group -> (phase, argv, exit codes
 #: that mean success). DIR stands for the generated tree.
 CLI_ROWS: dict[str, tuple[str, tuple[str, ...], set[int]]] = {
+    "parse": ("startup-cli", ("--version",), {0}),  # interpreter + CLI import: in every -cli row
     "connectivity": ("connectivity-cli", ("connectivity", "DIR", "-o", os.devnull), {0}),
     "prove": ("prove-cli", ("prove", "--property", PROPERTY, "DIR"), {0, 1, 3}),
     "scan": ("scan-cli", ("scan", "DIR", "--format", "json", "-o", os.devnull), {0, 1}),
@@ -40,6 +41,7 @@ class Settings:
     workdir: Path
     seed: int = 0
     timeout: float = 1800.0
+    profile_dir: Path | None = None  # cProfile every npaudit row into this folder
     repeat: int = 1  # npaudit rows and the floor: best (lowest wall time) of this many runs
     compare_nca: bool = False
     nca_connectivity_timeout: float = 600.0
@@ -47,16 +49,24 @@ class Settings:
     progress: Callable[[str], None] = field(default=lambda line: None)
 
 
-def _child_rows(size: str, group: str, tree: Path, timeout: float) -> list[Row]:
+def _child_rows(size: str, group: str, tree: Path, s: Settings) -> list[Row]:
     """Run one in-process phase group in a fresh interpreter; all its rows share its peak."""
-    m = measure.run([sys.executable, "-m", "benchmarks.phases", group, str(tree)], cwd=REPO_ROOT, timeout=timeout, env=_child_env())
+    timeout = s.timeout
+    env = _child_env()
+    if s.profile_dir is not None:
+        env["NPAUDIT_BENCH_PROFILE_DIR"] = str(s.profile_dir)
+        env["NPAUDIT_BENCH_PROFILE_PREFIX"] = f"{size}-"
+    m = measure.run([sys.executable, "-m", "benchmarks.phases", group, str(tree)], cwd=REPO_ROOT, timeout=timeout, env=env)
     if m.timed_out:
         return [Row(size, group, None, m.peak_kb, f"did not finish in {timeout:.0f} s")]
     try:
         payload = json.loads(m.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         return [Row(size, group, None, m.peak_kb, f"error (exit {m.returncode})", m.last_error_line())]
-    return [Row(size, r["phase"], r["seconds"], m.peak_kb, r["status"], r.get("note", "")) for r in payload["rows"]]
+    return [
+        Row(size, r["phase"], r["seconds"], m.peak_kb, r["status"], r.get("note", ""), cpu_seconds=r.get("cpu"))
+        for r in payload["rows"]
+    ]
 
 
 def _child_env() -> dict[str, str]:
@@ -77,17 +87,21 @@ def _has_command(name: str) -> bool:
     return _COMMANDS[name]
 
 
-def _cli_row(size: str, phase: str, args: Sequence[str], cwd: Path, timeout: float, ok_codes: set[int]) -> Row:
+def _cli_row(size: str, phase: str, args: Sequence[str], cwd: Path, s: Settings, ok_codes: set[int]) -> Row:
     """Time `npaudit ARGS` end to end (interpreter start-up included: what a user waits for)."""
+    timeout = s.timeout
     if not _has_command(args[0]):
         return Row(size, phase, None, None, NOT_IMPLEMENTED, f"no `npaudit {args[0]}` command")
-    m = measure.run([sys.executable, "-m", "npaudit", *args], cwd=cwd, timeout=timeout, env=_child_env())
+    python = [sys.executable]
+    if s.profile_dir is not None:
+        python += ["-m", "cProfile", "-o", str(s.profile_dir / f"{size}-{phase}.prof")]
+    m = measure.run([*python, "-m", "npaudit", *args], cwd=cwd, timeout=timeout, env=_child_env())
     note = "npaudit " + " ".join("DIR" if a == str(cwd / "tree") else a for a in args)
     if m.timed_out:
         return Row(size, phase, None, m.peak_kb, f"did not finish in {timeout:.0f} s", note)
     if m.returncode not in ok_codes:
         return Row(size, phase, None, m.peak_kb, f"error (exit {m.returncode})", f"{note}: {m.last_error_line()}")
-    return Row(size, phase, m.seconds, m.peak_kb, "ok", f"{note} (exit {m.returncode})")
+    return Row(size, phase, m.seconds, m.peak_kb, "ok", f"{note} (exit {m.returncode})", cpu_seconds=m.cpu_seconds)
 
 
 def _git_revisions(size: Size, seed: int, target: Path) -> None:
@@ -131,19 +145,19 @@ def run_size(size: Size, s: Settings) -> list[Row]:
             s.progress(table.progress_line(row))
         rows.extend(new)
 
-    add(lambda: _child_rows(size.name, "parse", tree, s.timeout))
-    for group in ("load", "model", "connectivity", "prove", "hygiene", "scan"):
-        if group in s.phases:
-            add(lambda: _child_rows(size.name, group, tree, s.timeout))
+    add(lambda: _child_rows(size.name, "parse", tree, s))
+    for group in ("parse", "load", "model", "connectivity", "prove", "hygiene", "scan"):
+        if group in s.phases and group != "parse":
+            add(lambda: _child_rows(size.name, group, tree, s))
         cli = CLI_ROWS.get(group)
-        if cli is not None and group in s.phases:
+        if cli is not None and (group in s.phases or group == "parse"):
             phase, args, ok = cli
             argv = [str(tree) if a == "DIR" else a for a in args]
-            add(lambda: [_cli_row(size.name, phase, argv, base, s.timeout, ok)])
+            add(lambda: [_cli_row(size.name, phase, argv, base, s, ok)])
     if "diff" in s.phases:
         repo = base / "git"
         _git_revisions(size, s.seed, repo)
-        add(lambda: [_cli_row(size.name, "diff-cli", ["diff", "--base", "HEAD~1", "--head", "HEAD", "."], repo, s.timeout, {0, 1})])
+        add(lambda: [_cli_row(size.name, "diff-cli", ["diff", "--base", "HEAD~1", "--head", "HEAD", "."], repo, s, {0, 1})])
     if s.compare_nca:
         nca_rows = _nca_rows(size, tree, base, s)  # once: minutes per run
         add(lambda: nca_rows)
@@ -164,7 +178,7 @@ def _nca_rows(size: Size, tree: Path, base: Path, s: Settings) -> list[Row]:
             rows.append(Row(size.name, phase, None, m.peak_kb, f"error (exit {m.returncode})", m.last_error_line()))
         else:
             what = "--connectivity" if phase == "nca-connectivity" else "--sanity (vacuity, emptiness, redundancy)"
-            rows.append(Row(size.name, phase, m.seconds, m.peak_kb, "ok", f"nca {what} (exit {m.returncode})"))
+            rows.append(Row(size.name, phase, m.seconds, m.peak_kb, "ok", f"nca {what} (exit {m.returncode})", cpu_seconds=m.cpu_seconds))
     return rows
 
 

@@ -22,6 +22,7 @@ class Row:
     status: str  # "ok", "n/a (not implemented)", "did not finish in N s", "error ..."
     note: str = ""
     limit_seconds: float | None = None  # the timeout, for a peer run that did not finish
+    cpu_seconds: float | None = None  # user + system CPU time of the measured work
 
 
 def _seconds(value: float) -> str:
@@ -34,7 +35,8 @@ def _memory(kb: int | None) -> str:
 
 def progress_line(row: Row) -> str:
     wall = _seconds(row.seconds) if row.seconds is not None else row.status
-    return f"{row.size:>5} {row.phase:<22} {wall:>12} {_memory(row.peak_kb):>8}  {row.note}"
+    cpu = f"cpu {_seconds(row.cpu_seconds)}" if row.cpu_seconds is not None else ""
+    return f"{row.size:>5} {row.phase:<22} {wall:>12} {cpu:>14} {_memory(row.peak_kb):>8}  {row.note}"
 
 
 def _find(rows: list[Row], size: str, phase: str) -> Row | None:
@@ -68,8 +70,8 @@ def render(rows: list[Row], info: dict[str, str]) -> str:
     lines = [f"- {key}: {value}" for key, value in info.items()]
     lines += [
         "",
-        "| size | phase | wall time | peak memory | × parse floor | vs NCA (NCA time ÷ ours) | notes |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| size | phase | wall time | CPU time | peak memory | × parse floor | vs NCA (NCA time ÷ ours) | notes |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         floor = _find(rows, row.size, "parse")
@@ -77,8 +79,9 @@ def render(rows: list[Row], info: dict[str, str]) -> str:
         ratio = ""
         if row.seconds is not None and floor is not None and floor.seconds and row.phase != "parse":
             ratio = f"{row.seconds / floor.seconds:.2f}×"
+        cpu = _seconds(row.cpu_seconds) if row.cpu_seconds is not None and row.status == "ok" else ""
         lines.append(
-            f"| {row.size} | {row.phase} | {wall} | {_memory(row.peak_kb) if row.status == 'ok' else ''} | {ratio} | {_vs_peer(rows, row)} | {_note(rows, row)} |"
+            f"| {row.size} | {row.phase} | {wall} | {cpu} | {_memory(row.peak_kb) if row.status == 'ok' else ''} | {ratio} | {_vs_peer(rows, row)} | {_note(rows, row)} |"
         )
     return "\n".join(lines) + "\n"
 
