@@ -30,14 +30,16 @@ def git_state(paths: Iterable[str]) -> GitState | None:
     targets = [p for p in paths if p != "-"] or ["."]
     first = Path(targets[0])
     where = first if first.is_dir() else first.parent
-    commit = _git(where, "rev-parse", "--verify", "--quiet", "HEAD")
+    commit = (_git(where, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
     if not commit:
         return None
-    top = _git(where, "rev-parse", "--show-toplevel")
-    status = _git(Path(top or where), "status", "--porcelain", "--untracked-files=all", "--",
+    top = (_git(where, "rev-parse", "--show-toplevel") or "").strip()
+    # -z: one "XY path" record per NUL, paths relative to the top level and never quoted
+    status = _git(Path(top or where), "status", "--porcelain", "-z", "--untracked-files=all", "--",
                   *(str(Path(t).resolve()) for t in targets))
-    dirty = tuple(sorted(line[3:] for line in (status or "").splitlines() if len(line) > 3))
-    return GitState(commit.strip(), dirty)
+    records = (status or "").split("\0")
+    dirty = tuple(sorted(r[3:] for r in records if len(r) > 3 and r[2] == " "))
+    return GitState(commit, dirty)
 
 
 def _git(where: Path, *args: str) -> str | None:
@@ -46,7 +48,7 @@ def _git(where: Path, *args: str) -> str | None:
                               timeout=GIT_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    return done.stdout if done.returncode == 0 else None
 
 
 def sha256_files(paths: Iterable[str]) -> list[tuple[str, str]]:
