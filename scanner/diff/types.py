@@ -85,8 +85,14 @@ class Cube:
     ports: str
 
     def __str__(self) -> str:
-        return (f"[namespace {self.src_namespace}]/[pod {self.src_pod}] => "
-                f"[namespace {self.dst_namespace}]/[pod {self.dst_pod}] : {self.protocol} {self.ports}")
+        return f"{_end(self.src_namespace, self.src_pod)} => {_end(self.dst_namespace, self.dst_pod)} : {self.protocol} {self.ports}"
+
+
+def _end(namespace: str, pod: str) -> str:
+    """netpol-analyzer's exposure notation: `[namespace x]/[pod {k=v}]`, or an address range."""
+    if namespace == "external":
+        return f"{pod}[External]"
+    return f"[namespace {namespace}]/[pod {pod}]"
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,7 +160,10 @@ def _interval(group: str, var: z3.BitVecRef, lo: int, hi: int) -> _Lit:
 
 # --- generalisation ---------------------------------------------------------------------------
 
-_ORDER = ("cls", "ports", "nslabels", "labels", "ns", "pod", "ipv")
+#: Groups tried for dropping, in order. `pod` is never dropped: the other variables of an
+#: endpoint mean nothing on the other side of it (an address has no labels, a pod from a
+#: manifest no address), so a cube always says whether it is about pods or addresses.
+_ORDER = ("cls", "ports", "nslabels", "labels", "ns", "ipv")
 
 
 def _generalise(q: _Query, lits: list[_Lit]) -> list[_Lit]:
@@ -312,8 +315,7 @@ def _endpoint_text(vocab: Vocabulary, side: str, by_group: Mapping[str, list[_Li
         parts.append("a new pod" if cls[0].value >= len(vocab.classes) else
                       f"like {vocab.classes[cls[0].value].workloads[0].display}")
     text = " ".join(p for p in parts if p)
-    prefix = "" if pod else "pod or address "
-    return namespace, prefix + (text or "*")
+    return namespace, text or "*"
 
 
 def _port_text(lit: _Lit) -> str:

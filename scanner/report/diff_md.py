@@ -88,6 +88,6 @@ def _any_pod(result: DiffResult) -> list[str]:
         return ["", "**Any pod:** proved — head allows nothing that base did not."]
     if ap.status == "unknown":
         return ["", f"**Any pod:** ⚠️ unknown ({ap.reason}); treated as possible new access."]
-    lines = ["", f"**Any pod:** {ap.total}{'+' if ap.capped else ''} blocks of new access", ""]
+    lines = ["", f"**Any pod:** {ap.total}{'+' if ap.capped else ''} block(s) of new access", ""]
     lines += [f"- `{cube}`" for cube in ap.cubes]
     return lines

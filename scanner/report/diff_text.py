@@ -74,7 +74,7 @@ def _any_pod_lines(result: DiffResult, max_cubes: int | None) -> list[str]:
         return [f"Any-pod scope: UNKNOWN ({ap.reason}); treated as possible new access.", ""]
     cubes = ap.cubes if max_cubes is None else ap.cubes[:max_cubes]
     more = f" (showing {len(cubes)}{', capped' if ap.capped else ''})" if len(cubes) < ap.total or ap.capped else ""
-    lines = [f"Any-pod scope: {ap.total}{'+' if ap.capped else ''} blocks of new access{more}:"]
+    lines = [f"Any-pod scope: {ap.total}{'+' if ap.capped else ''} block(s) of new access{more}:"]
     lines += [f"+ {cube}" for cube in cubes]
     return lines + [""]
 
