@@ -56,9 +56,11 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, config_path: st
         progress("proving properties")
         verdicts, notes = _verdicts(loaded, ctx, scanned)
         progress("computing connectivity")
-        flows = list(ctx.connectivity.flows())
+        flows, dns_note = _flows(loaded.model)
     finally:
         progress.done()
+    if dns_note and not any("cluster DNS" in n for n in notes):  # said once (the prover models it too)
+        notes = (*notes, dns_note)
     data = _gather(loaded, scanned, verdicts, notes, flows, fmt == "html" and not no_graph,
                    kubernetes_version or loaded.config.kubernetes_version)
     write_output(render_html(data) if fmt == "html" else render_md(data), output)
@@ -95,6 +97,18 @@ def _verdicts(loaded: Any, ctx: Any, scanned: Any) -> tuple[list[PropertyVerdict
         for r in proved:
             out.append(property_verdict(r, blocked=blocked, location=first_location(findings(ctx, [r]))))
     return out, proof_notes(results)
+
+
+def _flows(model: Any) -> tuple[list[Any], str]:
+    """Every allowed flow, with the cluster DNS assumed as `npaudit connectivity` does by
+    default (policies that allow DNS egress would otherwise point at nothing)."""
+    from npaudit.engine import analyze
+    from npaudit.engine.assumptions import with_cluster_dns
+
+    model, dns = with_cluster_dns(model)
+    note = (f"connectivity: the cluster DNS is not in the input; assumed {dns.display} "
+            "(k8s-app: kube-dns, UDP/TCP 53) as `npaudit connectivity` does") if dns is not None else ""
+    return list(analyze(model).flows()), note
 
 
 def _gather(loaded: Any, scanned: Any, verdicts: list[PropertyVerdict], notes: tuple[str, ...],

@@ -188,6 +188,7 @@ def render_md(data: ComplianceData) -> str:
         f"- Git commit: {data.git_commit or 'not a Git checkout'}",
         f"- Kubernetes version (schemas): {data.kubernetes_version}",
         f"- Model: {', '.join(f'{v} {k}' for k, v in data.report.stats.items())}",
+        *(f"- Note: {n}" for n in (*data.report.notes, *data.notes)),
         "",
         "| file | sha256 |",
         "|---|---|",
