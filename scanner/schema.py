@@ -29,6 +29,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from npaudit.errors import UserError
+from npaudit.schema_fast import Check, Compiler, Unsupported
 
 JsonPath = tuple[str | int, ...]
 
@@ -144,8 +145,26 @@ def check_object(data: Mapping[str, Any], kind: str, version: str) -> list[Probl
             f"(use {' or '.join(served)})"
         )
         return [Problem(("apiVersion",), message)]
+    fast = _fast_check(version, kind, str(api_version))
+    if fast is not None and fast(data):
+        return []  # the common case; jsonschema runs only to locate problems
     errors = _kind_validator(version, kind, str(api_version)).iter_errors(data)
     return _sorted_problems(errors)
+
+
+@lru_cache(maxsize=None)
+def _fast_check(version: str, kind: str, api_version: str) -> Check | None:
+    bundle = _bundle(version)
+    compiler = _compiler(version)
+    try:
+        return compiler.ref(bundle["kinds"][kind][api_version])
+    except Unsupported:
+        return None
+
+
+@lru_cache(maxsize=None)
+def _compiler(version: str) -> Compiler:
+    return Compiler(_bundle(version)["$defs"])
 
 
 @lru_cache(maxsize=None)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from npaudit.document import Document
 from npaudit.findings import Finding, Related, Severity
+from npaudit.load import gc_paused
 from npaudit.model.objects import (
     DUPLICATE_RULE_ID,
     ObjectInfo,
@@ -76,6 +77,11 @@ def build_model(documents: Sequence[Document], *, kubernetes_version: str | None
     Raises `UnknownKubernetesVersion` (a `ValueError` and `UserError`; the CLI exits 2) when
     `kubernetes_version` has no shipped schemas."""
     version = resolve_version(kubernetes_version)
+    with gc_paused():  # like the loader: many small containers, no cycles worth collecting
+        return _build(documents, version)
+
+
+def _build(documents: Sequence[Document], version: str) -> BuildResult:
     findings: list[Finding] = []
     skipped: Counter[str] = Counter()
     valid: list[ObjectInfo] = []

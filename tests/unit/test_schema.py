@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from npaudit.errors import UserError
 from npaudit.schema import (
@@ -179,3 +181,75 @@ def test_dotted_paths() -> None:
     assert dotted(("spec", "ingress", 0, "ports", 1, "port")) == "spec.ingress[0].ports[1].port"
     assert dotted(("metadata", "labels", "app.kubernetes.io/name")) == 'metadata.labels["app.kubernetes.io/name"]'
     assert dotted(()) == ""
+
+
+# --- the fast validity predicate agrees with jsonschema ------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 70000) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["", "TCP", "v1", "apps/v1", "Ingress", "10.0.0.0/8", "x"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["name", "port", "cidr", "labels", "matchLabels", "bogus", "ports", "spec"]), inner, max_size=3),
+    max_leaves=10,
+)
+
+_OBJECTS: list[tuple[str, dict[str, Any]]] = [
+    ("NetworkPolicy", {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p", "labels": {"a": "b"}},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "k", "operator": "In", "values": ["v"]}]},
+            "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}], "ports": [{"port": 80, "protocol": "TCP"}]}],
+            "egress": [{"to": [{"namespaceSelector": {}, "podSelector": None}], "ports": [{"port": "dns", "endPort": None}]}],
+            "policyTypes": ["Ingress", "Egress"],
+        },
+    }),
+    ("Deployment", {
+        "apiVersion": "apps/v1", "metadata": {"name": "d", "namespace": "n"},
+        "spec": {
+            "replicas": 2, "selector": {"matchLabels": {"a": "b"}},
+            "template": {"metadata": {"labels": {"a": "b"}}, "spec": {
+                "hostNetwork": False,
+                "containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80, "name": "http"}],
+                                "resources": {"limits": {"cpu": "1", "memory": 5}}}],
+            }},
+        },
+        "status": {"replicas": 2},
+    }),
+    ("Pod", {"metadata": {"name": "p", "ownerReferences": [{"apiVersion": "v1", "kind": "ReplicaSet", "name": "r", "uid": "u", "controller": True}]},
+             "spec": {"containers": [{"name": "c"}]}, "status": {"podIP": "10.0.0.1", "podIPs": [{"ip": "10.0.0.1"}]}}),
+    ("Service", {"spec": {"selector": {"a": "b"}, "ports": [{"port": 80, "targetPort": "http", "protocol": "UDP"}]}}),
+    ("CronJob", {"spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}}}),
+    ("Namespace", {"metadata": {"name": "n", "labels": {"team": "a"}}}),
+]
+
+
+def _mutate(value: object, data: st.DataObject, depth: int = 0) -> object:
+    children = list(value.items()) if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, list) else []
+    choice = data.draw(st.integers(0, 5))
+    if not children or depth > 9 or choice == 0:
+        return data.draw(_JSON)
+    if choice == 1 and isinstance(value, dict):  # add a (possibly unknown) key
+        return {**value, data.draw(st.sampled_from(["bogus", "name", "port", "status", "labels"])): data.draw(_JSON)}
+    key, child = data.draw(st.sampled_from(children))
+    copy: Any = dict(value) if isinstance(value, dict) else list(value)  # type: ignore[call-overload]
+    copy[key] = _mutate(child, data, depth + 1)
+    return copy
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data(), st.sampled_from(["1.33", "1.37"]))
+def test_fast_predicate_agrees_with_jsonschema(data: st.DataObject, version: str) -> None:
+    from npaudit import schema
+
+    kind, obj = data.draw(st.sampled_from(_OBJECTS))
+    mutated = _mutate(obj, data)
+    api_version = schema.served_api_versions(kind, version)[0]
+    fast = schema._fast_check(version, kind, api_version)
+    assert fast is not None, "the generated bundles use only supported keywords"
+    slow_valid = not any(True for _ in schema._kind_validator(version, kind, api_version).iter_errors(mutated))
+    assert fast(mutated) is slow_valid
+
+
+@pytest.mark.parametrize(("kind", "obj"), _OBJECTS, ids=[k for k, _ in _OBJECTS])
+def test_templates_of_the_differential_test_are_valid(kind: str, obj: dict[str, Any]) -> None:
+    assert check_object(obj, kind, "1.37") == []
