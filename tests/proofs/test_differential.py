@@ -77,7 +77,7 @@ def _in_ports(specs: tuple[PortSpec, ...], proto: Protocol, port: int, dst: Work
     return not specs or any(port_matches(s, proto, port, dst) for s in specs)
 
 
-@settings(max_examples=EXAMPLES // 4, deadline=None)
+@settings(max_examples=EXAMPLES // 8, deadline=None)
 @given(models(), endpoints, endpoints, st.lists(port_specs(), max_size=1).map(tuple), st.booleans())
 def test_prove_is_violated_exactly_when_the_reference_finds_a_pair(
     model: Model, src: EndpointSelector, dst: EndpointSelector, ports: tuple[PortSpec, ...], must: bool
