@@ -133,7 +133,7 @@ def _add_rendered(ctx: LoadContext, kfile: Path, output: str) -> None:
     sources = list(_sources(ctx, kfile.parent, _Layer(), set()))
     raws, problems = parse_raw(output, kdisplay, ctx.limits)
     ctx.sink.add_findings(problems)
-    fallback = TreePositions(kdisplay, 0)
+    fallback = TreePositions(kdisplay, 0, None)
     for raw in raws:
         data = raw.data
         if not isinstance(data, dict):

@@ -33,7 +33,7 @@ from ruamel.yaml.events import (
 
 from npaudit.document import Document
 from npaudit.findings import Finding, Severity
-from npaudit.load_positions import TreePositions, to_span
+from npaudit.load_positions import ENTRY_SHIFT, TreePositions, entry_key_mark, to_span
 from npaudit.load_scalars import SPECIAL, TAG_PREFIX, TagError, key_string, resolve_plain, resolve_tagged
 from npaudit.span import Span
 
@@ -301,7 +301,7 @@ class _Builder:
         push, pop = stack.append, stack.pop
         max_depth = self.limits.max_depth
         cur: dict | list | None = None
-        children: dict | list | None = None
+        children: list | None = None
         is_map = False
         key: object = _NO_KEY
         kmark = 0
@@ -323,18 +323,19 @@ class _Builder:
                     value = resolve(value) if resolved is value else resolved
             elif cls is MapStart or cls is SeqStart:
                 sm = ev.start_mark
-                push((cur, children, is_map, key, kmark, ev.anchor, nodes, (sm.line << 32) | sm.column))
+                push((cur, children, is_map, key, kmark, ev.anchor, nodes))
                 nodes += 1
+                children = [(sm.line << 32) | sm.column, 0]  # [mark, key mark, *entries]
                 if cls is MapStart:
-                    cur, children, is_map, key = {}, {}, True, _NO_KEY
+                    cur, is_map, key = {}, True, _NO_KEY
                 else:
-                    cur, children, is_map = [], [], False
+                    cur, is_map = [], False
                 if len(stack) > max_depth:
-                    raise _Abort(stack[-1][7], self._limit(stack[-1][7], f"nesting deeper than {max_depth} levels"))
+                    raise _Abort(children[0], self._limit(children[0], f"nesting deeper than {max_depth} levels"))
                 continue
             elif cls is MapEnd or cls is SeqEnd:
                 frame = pop()
-                value, vpos = cur, [frame[7], children]
+                value, vpos = cur, children
                 cur, children, is_map, key, kmark = frame[0], frame[1], frame[2], frame[3], frame[4]
                 if frame[5] is not None:
                     self.anchors[frame[5]] = (value, vpos, nodes - frame[6])
@@ -348,7 +349,8 @@ class _Builder:
                 return
             else:  # DocumentEnd (StreamStart carries nothing)
                 if root is not _NO_KEY and root is not None:
-                    self.docs.append(RawDoc(self.doc_index, root, TreePositions(self.path, root_pos), root_pos_line(root_pos)))
+                    positions = TreePositions(self.path, root_pos, root)
+                    self.docs.append(RawDoc(self.doc_index, root, positions, root_pos_line(root_pos)))
                 root = _NO_KEY
                 continue
             # attach the finished node (value, vpos) to its parent
@@ -360,10 +362,15 @@ class _Builder:
                     else:
                         key = self._key(value, kmark, ev)
                 elif key.__class__ is str:
+                    if vpos.__class__ is int:  # scalar: key and value marks in one int
+                        vpos = (kmark << ENTRY_SHIFT) | vpos
+                    else:
+                        vpos[1] = kmark
                     if key in cur:
-                        self._duplicate(cur, children, key, kmark)
+                        self._duplicate(cur, children, key, kmark, vpos)
+                    else:
+                        children.append(vpos)  # entries follow the dict's key order
                     cur[key] = value
-                    children[key] = (kmark, vpos)
                     key = _NO_KEY
                 else:
                     if key is _MERGE:
@@ -410,7 +417,7 @@ class _Builder:
         if self.expanded > self.limits.max_alias_nodes:
             raise _Abort(mark, self._limit(mark, f"aliases expand to more than {self.limits.max_alias_nodes} nodes"))
         # the alias itself is where its value "is" in this document; inside, the anchor's nodes
-        vpos = mark if target.__class__ is int else [mark, target[1]]
+        vpos = mark if target.__class__ is int else [mark, 0, *target[2:]]
         return value, vpos, nodes + weight
 
     def _limit(self, mark: int, what: str) -> Finding:
@@ -431,30 +438,32 @@ class _Builder:
         self.findings.append(finding(RULE_SHAPE, to_span(self.path, kmark), message, "key"))
         return _SKIP
 
-    def _duplicate(self, cur: dict, children: dict, key: str, kmark: int) -> None:
+    def _duplicate(self, cur: dict, children: list, key: str, kmark: int, entry: object) -> None:
+        index = list(cur).index(key) + 2
+        first = to_span(self.path, entry_key_mark(children[index]))
+        children[index] = entry  # the later value wins, as in go-yaml's lenient decoding
         merged = self.merged.get(id(cur), set())
         if key in merged:
             merged.discard(key)
             return  # an explicit key overrides a merged one (YAML merge semantics)
-        first = to_span(self.path, children[key][0])
         message = f"duplicate key {key!r} (first defined at line {first.line}); kubectl rejects duplicate fields"
         self.findings.append(finding(RULE_DUPLICATE_KEY, to_span(self.path, kmark), message, f"key {key}"))
 
-    def _merge(self, cur: dict, children: dict, value: object, vpos: object, kmark: int) -> None:
+    def _merge(self, cur: dict, children: list, value: object, vpos: object, kmark: int) -> None:
         """`<<: *base` (or a list of them): copy keys the mapping does not set itself."""
         sources = [(value, vpos)] if isinstance(value, dict) else []
         if isinstance(value, list) and isinstance(vpos, list):
-            sources = list(zip(value, vpos[1], strict=True))
+            sources = list(zip(value, vpos[2:], strict=False))
         if not sources or not all(isinstance(src, dict) and isinstance(pos, list) for src, pos in sources):
             message = "YAML merge key `<<` needs a mapping or a list of mappings"
             self.findings.append(finding(RULE_SYNTAX, to_span(self.path, kmark), message, "merge"))
             return
         merged = self.merged.setdefault(id(cur), set())
         for src, pos in sources:
-            for name, item in src.items():
+            for (name, item), entry in zip(src.items(), pos[2:], strict=False):
                 if name not in cur:
                     cur[name] = item
-                    children[name] = pos[1].get(name, (kmark, kmark))
+                    children.append(entry)
                     merged.add(name)
 
 

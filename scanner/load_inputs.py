@@ -186,7 +186,7 @@ def load_stdin(ctx: LoadContext, text: str, name: str) -> None:
             ctx.sink.add_raw([raw], name, explicit=True, is_json=False)
             continue
         line, path = source
-        positions = TreePositions(path, raw.positions.root, line_offset=line + 1)
+        positions = TreePositions(path, raw.positions.root, raw.positions.data, line_offset=line + 1)
         moved = type(raw)(raw.index, raw.data, positions, raw.line)
         ctx.sink.add_raw([moved], path, explicit=True, is_json=False)
 
