@@ -18,7 +18,7 @@ from npaudit.checks.base import CheckContext, CheckKind, RuleMeta
 from npaudit.checks.hygiene_index import (
     SelectionIndex,
     first_span,
-    index_for,
+    extended_index_for,
     names,
     policy_anchor,
     policy_name,
@@ -139,10 +139,12 @@ def _bits(mask: int) -> Iterator[int]:
 
 
 def _one_sided(ctx: CheckContext, rule: RuleMeta) -> Iterator[Finding]:
-    index = index_for(ctx.model)
+    # peers are matched against the scanned workloads plus one representative pod per peer
+    # selector: a peer that can match pods outside the scan is never judged dead
+    index = extended_index_for(ctx.model)
     sides = Sides(index)
     for policy in ctx.model.policies:
-        selected = index.selected(policy) & ~sides.host
+        selected = index.selected(policy) & index.real & ~sides.host
         if not selected:
             continue
         for direction in (EG, ING):
@@ -168,11 +170,13 @@ def _finding(
     key = "to" if egress else "from"
     path = f"{r.path}.{key}[{j}]"
     peer = r.peers[j]
-    srcs, dsts = (index.members(selected), index.members(others)) if egress else (index.members(others), index.members(selected))
+    real = index.real
+    srcs, dsts = (selected, others & real) if egress else (others & real, selected)
+    srcs_w, dsts_w = index.members(srcs), index.members(dsts)
     blockers = ", ".join(f"{b.namespace}/{b.name}" for b in v.blockers)
     other_side = "ingress of the destinations" if egress else "egress of the sources"
     message = (
-        f"{policy_name(policy)} {path} ({render_peer(peer)}) allows {names(srcs)} -> {names(dsts)} "
+        f"{policy_name(policy)} {path} ({render_peer(peer)}) allows {names(srcs_w) or 'pods that could exist there'} -> {names(dsts_w) or 'pods that could exist there'} "
         f"(e.g. {v.src.display} -> {v.dst.display} on {v.ports}), but the {other_side} never admits it: "
         f"they are isolated by NetworkPolicy {blockers} and no {'ingress' if egress else 'egress'} rule there "
         f"admits this traffic; the connection can never succeed"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from npaudit.checks.base import CheckContext, CheckKind, RuleMeta
 from npaudit.checks.hygiene_cover import ALL_ADDRESSES, Coverage, Grant, peers_grant, rule_grant
-from npaudit.checks.hygiene_index import first_span, index_for, names, policy_anchor, policy_name, render_peer
+from npaudit.checks.hygiene_index import extended_index_for, first_span, names, policy_anchor, policy_name, render_peer
 from npaudit.checks.hygiene_onesided import Sides
 from npaudit.findings import Finding, Related, Severity
 from npaudit.model.types import Direction, Model, Policy, Rule, Workload
@@ -43,7 +43,8 @@ class Redundant:
 
 class Analysis:
     def __init__(self, model: Model) -> None:
-        self.index = index_for(model)
+        # peers may match pods outside the scan: one representative pod per peer selector
+        self.index = extended_index_for(model)
         self.sides = Sides(self.index)
         self.dropped: set[int] = set()  # ids of policies found redundant (treated as removed)
         self._grants: dict[tuple[int, Direction, int], Grant] = {}
@@ -65,7 +66,7 @@ class Analysis:
         return g
 
     def subjects(self, p: Policy) -> list[int]:
-        return list(_bits(self.index.selected(p) & ~self.sides.host))
+        return list(_bits(self.index.selected(p) & self.index.real & ~self.sides.host))
 
     def others(self, p: Policy, d: Direction, i: int) -> list[Policy]:
         return [q for q in self.sides.isolating(d, i) if q is not p and id(q) not in self.dropped]
@@ -218,8 +219,12 @@ def _redundant_policies(ctx: CheckContext, rule: RuleMeta) -> Iterator[Finding]:
     for item in result.policies:
         p = item.policy
         keepers = ", ".join(f"{q.namespace}/{q.name}" for q in item.keepers)
+        covered = (
+            f"everything it allows is also allowed by {_covering_text(item)}" if item.covering
+            else "it allows nothing they are not already allowed"
+        )
         why = (
-            f"they stay isolated by {keepers} and everything it allows is also allowed by {_covering_text(item)}"
+            f"they stay isolated by {keepers} and {covered}"
             if item.keepers else "no other policy isolates them and it allows everything, as no policy would"
         )
         yield Finding(

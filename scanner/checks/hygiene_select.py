@@ -95,8 +95,10 @@ def _check_peer(
             if check_ns:
                 yield _ns_finding(rule, model, policy, path, where, peer, external)
             return
-        if assumed and not peer.namespace_selector.matches_all:
-            return  # the peer names a namespace that exists in every cluster: its pods are not scanned
+        if assumed:
+            # the peer reaches a namespace every cluster has (namespaceSelector {} reaches them
+            # all): its pods, such as the cluster DNS, are never in the repository
+            return
     if not check_pods or peer.pod_selector is None:
         return  # a namespace-only peer selects every pod of the namespace, present or future
     if index.peer_pods(policy, peer):

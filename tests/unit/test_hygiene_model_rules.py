@@ -66,6 +66,10 @@ def test_peer_naming_kube_system_is_not_searched() -> None:
     assert run("peer-selects-nothing", model([w], [p], declared=["shop"])) == []
     found = run("peer-selects-nothing", model([w], [p], declared=["shop"]), external_namespaces=[])
     assert len(found) == 1 and "namespaceSelector" in found[0].anchor
+    everywhere = pod_peer({"k8s-app": "kube-dns"}, any_ns=True)  # {} reaches kube-system too
+    q = policy("shop", "q", sel({}), egress=[rule(EG, 0, [everywhere])])
+    assert run("peer-selects-nothing", model([w], [q], declared=["shop"])) == []
+    assert len(run("peer-selects-nothing", model([w], [q], declared=["shop"]), external_namespaces=[])) == 1
 
 
 def test_peers_of_an_ignored_section_are_not_judged() -> None:

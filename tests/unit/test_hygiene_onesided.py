@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from npaudit.checks.hygiene_index import with_representatives
 from npaudit.engine.reference import peer_matches, port_matches, side_verdict
 from npaudit.model.types import Direction, Model, Policy, Protocol, Rule, Workload
 from tests.unit.hygiene_models import model, ns_peer, pod_peer, policy, port, rule, run, sel, workload
@@ -69,6 +70,7 @@ def _expected_dead(m: Model, p: Policy, r: Rule, j: int) -> bool | None:
     """None: the peer admits nothing by itself (not judged); True: nothing it admits connects."""
     admitted = connected = False
     selected = [w for w in m.workloads if w.namespace == p.namespace and _sel(p, w)]
+    m = with_representatives(m)  # the peer may also match pods outside the scan
     peers = [w for w in m.workloads if peer_matches(m, p, r.peers[j], w)]
     for own in selected:
         for other in peers:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from npaudit.algebra.addresses import split_address_space
 from npaudit.engine.reference import side_verdict
+from npaudit.checks.hygiene_index import with_representatives
 from npaudit.model.selectors import matches
 from npaudit.model.types import Direction, Model, Policy, Protocol, Rule
 from tests.unit.hygiene_models import ip_peer, model, ns_peer, pod_peer, policy, port, rule, run, sel, workload
@@ -74,11 +75,27 @@ def test_named_egress_ports_resolve_per_destination() -> None:
     a = workload("n", "a", {"app": "a"})
     b = workload("n", "b", {"app": "b"}, [("http", 8080, Protocol.TCP)])
     c = workload("n", "c", {"app": "c"}, [("http", 9090, Protocol.TCP)])
-    p = policy("n", "p", sel({"app": "a"}), egress=[
+    named = policy("n", "p", sel({"app": "a"}), egress=[
         rule(EG, 0, [pod_peer({})], [port("http")]),
-        rule(EG, 1, [pod_peer({"app": "b"}), pod_peer({"app": "c"})], [port(8080)]),  # c: 8080 is not http
+        rule(EG, 1, [pod_peer({"app": "b"}), pod_peer({"app": "c"})], [port(8080)]),
     ], types=[EG])
-    assert _anchors("redundant-rule", model([a, b, c], [p])) == ["NetworkPolicy n/p spec.egress[1].to[0]"]
+    # b's http is 8080, but a pod labelled app=b without that port could exist: not redundant
+    assert _anchors("redundant-rule", model([a, b, c], [named])) == []
+    numeric = policy("n", "p", sel({"app": "a"}), egress=[
+        rule(EG, 0, [pod_peer({})], [port(8080)]),
+        rule(EG, 1, [pod_peer({"app": "b"}), pod_peer({"app": "c"})], [port(8080)]),
+    ], types=[EG])
+    assert _anchors("redundant-rule", model([a, b, c], [numeric])) == ["NetworkPolicy n/p spec.egress[1]"]
+
+
+def test_peer_toward_pods_outside_the_scan_is_not_redundant() -> None:
+    # the EKS lab's ui egress: component=service pods anywhere, and kube-system (DNS, never scanned)
+    ui = workload("ui", "ui", {"app": "ui", "component": "service"})
+    p = policy("ui", "egress", sel({"app": "ui"}), egress=[rule(EG, 0, [
+        pod_peer({"component": "service"}, {}),
+        ns_peer({"kubernetes.io/metadata.name": "kube-system"}),
+    ])], types=[EG])
+    assert _anchors("redundant-rule", model([ui], [p])) == []
 
 
 # -- properties ------------------------------------------------------------------------------
@@ -115,12 +132,21 @@ def _externals(m: Model) -> list[object]:
     return [rng.first for rng in split_address_space(blocks)] + [ipaddress.ip_address("2001:db8::1")]
 
 
-def _verdicts(m: Model, externals: list[object]) -> dict[tuple[object, ...], bool]:
+def _verdicts(m: Model, base: Model) -> dict[tuple[object, ...], bool]:
+    """Verdicts of `m` (the original or a reduced copy of `base`) with the other ends taken
+    from `base`: its workloads, its representative pods, one address per ipBlock piece."""
+    ext = with_representatives(base)
+    reps = ext.workloads[len(base.workloads):]
+    evaluated = dataclasses.replace(m, namespaces=ext.namespaces, workloads=(*m.workloads, *reps))
+    return _verdicts_on(evaluated, len(m.workloads), _externals(base))
+
+
+def _verdicts_on(m: Model, real: int, externals: list[object]) -> dict[tuple[object, ...], bool]:
     """Side verdicts for every subject workload, other end (workloads and one address per piece
     of the original model's ipBlock cuts) and port at every interval boundary in use."""
     out: dict[tuple[object, ...], bool] = {}
-    others = [*m.workloads, *externals]
-    for x in m.workloads:
+    others = [*m.workloads, *externals]  # representative pods included: peers may match pods outside the scan
+    for x in m.workloads[:real]:
         for o in others:
             for d in (ING, EG):
                 src, dst = (o, x) if d is ING else (x, o)
@@ -156,8 +182,7 @@ def _strip(p: Policy, rules: tuple[Rule, ...], anchors: set[str]) -> tuple[Rule,
 @given(models())
 def test_removing_everything_reported_changes_nothing(m: Model) -> None:
     reported = {f.anchor for f in run("redundant-policy", m)} | {f.anchor for f in run("redundant-rule", m)}
-    ext = _externals(m)
-    assert _verdicts(_without(m, reported), ext) == _verdicts(m, ext)
+    assert _verdicts(_without(m, reported), m) == _verdicts(m, m)
 
 
 @settings(max_examples=250, deadline=None)
@@ -165,9 +190,8 @@ def test_removing_everything_reported_changes_nothing(m: Model) -> None:
 def test_unreported_policies_are_needed(m: Model) -> None:
     if run("redundant-policy", m):
         return
-    ext = _externals(m)
-    base = _verdicts(m, ext)
+    base = _verdicts(m, m)
     for p in m.policies:
         if not any(w.namespace == p.namespace and matches(p.pod_selector, w.labels) for w in m.workloads):
             continue
-        assert _verdicts(_without(m, {f"NetworkPolicy {p.namespace}/{p.name}"}), ext) != base, p.name
+        assert _verdicts(_without(m, {f"NetworkPolicy {p.namespace}/{p.name}"}), m) != base, p.name
