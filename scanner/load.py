@@ -32,6 +32,7 @@ from ruamel.yaml.events import (
 )
 
 from npaudit.document import Document
+from npaudit.errors import UserError
 from npaudit.findings import Finding, Severity
 from npaudit.load_positions import ENTRY_SHIFT, TreePositions, entry_key_mark, to_span
 from npaudit.load_scalars import SPECIAL, TAG_PREFIX, TagError, key_string, resolve_plain, resolve_tagged
@@ -67,7 +68,7 @@ _SKIP = object()  # the current entry's key was unusable: drop its value
 _MERGE = object()  # the current entry is a `<<` merge key (go-yaml supports them)
 
 
-class InputPathError(Exception):
+class InputPathError(UserError):
     """An input path that cannot be used at all (missing, not a file or directory): exit 2."""
 
     def __init__(self, path: str, reason: str) -> None:
