@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from npaudit.algebra.ports import PortSet
 from npaudit.engine.classes import Partition
 from npaudit.engine.masks import MaskIndex, bits
-from npaudit.engine.portspec import Named, Token, resolve, token_is_named, token_of
+from npaudit.engine.portspec import Named, Token, resolve, token_is_named
+from npaudit.engine.portspec import token_of as _token_of
 from npaudit.engine.types import HostNetwork
-from npaudit.model.types import Direction, Model, Policy
+from npaudit.model.types import Direction, Model, Policy, Rule
 
 TokenMasks = dict[Token, int]
 Row = tuple[tuple[PortSet, int], ...]
@@ -51,6 +52,8 @@ class Builder:
         self.mode = mode
         self.n, self.m = self.idx.n, self.idx.m
         self._resolved: dict[tuple[Token, Named], PortSet] = {}
+        self._rule_tokens: dict[int, Token] = {}
+        self._tokens: dict[Token, Token] = {}
         self._block_ports: dict[tuple[tuple[Token, ...], tuple[Token, ...], Named], PortSet] = {}
         groups: dict[Named, int] = defaultdict(int)
         for c in part.classes:
@@ -61,6 +64,14 @@ class Builder:
             for c in part.classes:
                 if c.host_network:
                     self.host |= 1 << c.id
+
+    def token_of(self, rule: Rule) -> Token:
+        """A rule's port token, one object per distinct port list (cheap dict keys)."""
+        found = self._rule_tokens.get(id(rule))
+        if found is None:
+            token = _token_of(rule)
+            found = self._rule_tokens[id(rule)] = self._tokens.setdefault(token, token)  # type: ignore[arg-type]
+        return found
 
     def _policies(self, direction: Direction) -> list[tuple[Policy, int]]:
         out = []
@@ -96,7 +107,7 @@ class Builder:
         for pi in sig:
             policy = policies[pi][0]
             for rule in policy.rules(Direction.EGRESS):
-                out[token_of(rule)] |= self.idx.peers(policy, rule.peers)
+                out[self.token_of(rule)] |= self.idx.peers(policy, rule.peers)
         return dict(out)
 
     def ingress(self) -> tuple[int, list[TokenMasks], list[int]]:
@@ -106,7 +117,7 @@ class Builder:
         for policy, sel in self._policies(Direction.INGRESS):
             isolated |= sel
             for rule in policy.rules(Direction.INGRESS):
-                entries[self.idx.peers(policy, rule.peers)][token_of(rule)] |= sel
+                entries[self.idx.peers(policy, rule.peers)][self.token_of(rule)] |= sel
         base: TokenMasks = defaultdict(int)
         base[None] = self.idx.universe & ~isolated  # destinations not isolated for ingress
         for tok, dst in entries.pop(self.idx.universe, {}).items():

@@ -47,6 +47,9 @@ class MaskIndex:
             for a in c.ip_atoms:
                 self._atom_classes[a] |= bit
         self._pod_cache: dict[LabelSelector, int] = {}
+        # Hashing a selector dataclass is slow: cache by identity too (the model outlives the
+        # index, so ids are stable while it is used).
+        self._by_id: dict[int, int] = {}
         self._ns_cache: dict[LabelSelector, int] = {}
         self._block_cache: dict[IPBlock, int] = {}
 
@@ -57,8 +60,12 @@ class MaskIndex:
         """Classes whose labels satisfy the selector (any namespace)."""
         if selector is None or selector.matches_all:
             return self.classes_mask
+        cached = self._by_id.get(id(selector))
+        if cached is not None:
+            return cached
         cached = self._pod_cache.get(selector)
         if cached is not None:
+            self._by_id[id(selector)] = cached
             return cached
         mask = self.classes_mask
         for req in selector.requirements:
@@ -72,8 +79,8 @@ class MaskIndex:
                     listed |= self._kv.get((req.key, value), 0)
                 # NotIn holds when the key is absent, or present with another value.
                 mask &= listed if req.operator is Operator.IN else ~listed
-        self._pod_cache[selector] = mask & self.classes_mask
-        return self._pod_cache[selector]
+        self._pod_cache[selector] = self._by_id[id(selector)] = mask & self.classes_mask
+        return mask & self.classes_mask
 
     def namespace_selector(self, selector: LabelSelector) -> int:
         """Classes in namespaces whose labels (with metadata.name) satisfy the selector."""
