@@ -386,3 +386,62 @@ def test_kustomize_prefix_and_overlay_namespace(tmp_path: Path) -> None:
     assert doc.data["metadata"] == {"name": "prod-deny", "namespace": "prod"}
     assert doc.path == "base/np.yaml"
     assert at(doc.key_span(("spec", "podSelector"))) == where(policy, "podSelector")
+
+
+# --- speed -----------------------------------------------------------------------------
+
+DEPLOYMENT = """\
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{i}
+  namespace: ns-{n}
+  labels: {{app: app-{i}, tier: "backend"}}
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: app-{i}
+  template:
+    metadata:
+      labels:
+        app: app-{i}
+    spec:
+      containers:
+        - name: main
+          image: registry.example.com/app:1.2.{i}
+          ports:
+            - {{name: http, containerPort: 8080, protocol: TCP}}
+            - name: metrics
+              containerPort: 9090
+          env:
+            - {{name: ENABLED, value: "true"}}
+"""
+
+
+def test_parse_speed_stays_near_libyaml() -> None:
+    """The loader must stay within a small factor of PyYAML's CSafeLoader (libyaml building
+    plain data, no positions); issue 8 budgets the whole scan at 3x that parse time."""
+    import time
+
+    yaml = pytest.importorskip("yaml")
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML without libyaml")
+    from npaudit.load import parse_raw
+
+    text = "".join(DEPLOYMENT.format(i=i, n=i % 7) for i in range(400))
+
+    def best(fn: object) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            fn()  # type: ignore[operator]
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    floor = best(lambda: list(yaml.load_all(text, Loader=yaml.CSafeLoader)))
+    ours = best(lambda: parse_raw(text, "speed.yaml"))
+    docs, _ = parse_raw(text, "speed.yaml")
+    assert [d.data for d in docs] == list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    assert ours <= 2.5 * floor, f"loader {ours:.3f}s vs CSafeLoader {floor:.3f}s"
