@@ -84,7 +84,8 @@ def load_kustomization(ctx: LoadContext, directory: Path) -> None:
     where = ctx.display(directory)
     tool = find_tool()
     if tool is None:
-        ctx.sink.note(f"kustomize: neither `kubectl` nor `kustomize` on PATH; read the files of {where} without rendering")
+        note = f"kustomize: neither `kubectl` nor `kustomize` on PATH; read the files of {where} without rendering"
+        ctx.sink.note(note)
         read_unrendered(ctx, directory, _Layer(), set())
         return
     output, error = _render(tool, directory)

@@ -173,7 +173,8 @@ def _replace_bad_chars(text: str, path: str, findings: list[Finding]) -> str:
     col = first.start() - (text.rfind("\n", 0, first.start()) + 1)
     char = f"U+{ord(first.group()):04X}"
     span = to_span(path, (line << 32) | col)
-    findings.append(finding(RULE_SYNTAX, span, f"character {char} is not allowed in YAML (control character or invalid code point)", "control-char"))
+    message = f"character {char} is not allowed in YAML (control character or invalid code point)"
+    findings.append(finding(RULE_SYNTAX, span, message, "control-char"))
     # keep every other position exact: one replacement character per bad character
     return _BAD_CHARS.sub("\ufffd", text)
 
@@ -275,9 +276,14 @@ class _Builder:
         except MarkedYAMLError as exc:
             return self._syntax_error(exc)
         except YAMLError as exc:  # reader errors without a mark
-            self.findings.append(finding(RULE_SYNTAX, Span(self.path, self.doc_line + 1, 1), f"YAML error: {exc}"))
+            self._report(RULE_SYNTAX, self.doc_line << 32, f"YAML error: {exc}", "error")
             return self.doc_line
         return None
+
+    def _report(self, rule_id: str, mark: int, message: str, detail: str) -> None:
+        """A finding at a packed mark; the anchor names the document and the detail, not the
+        line, so a fingerprint survives edits elsewhere in the file."""
+        self.findings.append(finding(rule_id, to_span(self.path, mark), message, f"doc {self.doc_index} {detail}"))
 
     def _syntax_error(self, exc: MarkedYAMLError) -> int:
         mark = exc.problem_mark or exc.context_mark
@@ -289,7 +295,7 @@ class _Builder:
             if ctx_mark is not None and ctx_mark.line != mark.line:
                 where = f" at line {to_span(self.path, (ctx_mark.line << 32) | ctx_mark.column).line}"
             message += f" ({exc.context}{where})"
-        self.findings.append(finding(RULE_SYNTAX, to_span(self.path, packed), message, f"doc {self.doc_index}"))
+        self._report(RULE_SYNTAX, packed, message, "syntax")
         return packed >> 32
 
     def _loop(self, get_event: Callable[[], object]) -> None:  # noqa: C901, PLR0912, PLR0915
@@ -398,7 +404,7 @@ class _Builder:
             try:
                 result = resolve_tagged(tag, value)
             except TagError as exc:
-                self.findings.append(finding(RULE_SYNTAX, to_span(self.path, mark), f"YAML type error: {exc}", "tag"))
+                self._report(RULE_SYNTAX, mark, f"YAML type error: {exc}", f"tag {tag} {value[:40]}")
                 result = value
         if ev.anchor is not None:
             self.anchors[ev.anchor] = (result, mark, 1)
@@ -411,7 +417,7 @@ class _Builder:
         if entry is None:
             recursive = any(frame[5] == ev.anchor for frame in stack)
             what = "refers to a node that contains it" if recursive else "refers to an unknown anchor"
-            self.findings.append(finding(RULE_SYNTAX, to_span(self.path, mark), f"YAML error: alias *{ev.anchor} {what}", "alias"))
+            self._report(RULE_SYNTAX, mark, f"YAML error: alias *{ev.anchor} {what}", f"alias {ev.anchor}")
             return None, mark, nodes + 1
         value, target, weight = entry
         self.expanded += weight
@@ -423,7 +429,7 @@ class _Builder:
 
     def _limit(self, mark: int, what: str) -> Finding:
         message = f"input rejected: {what} in document {self.doc_index + 1}; the rest of this document is not read"
-        return finding(RULE_INPUT, to_span(self.path, mark), message, f"limit {what.split()[0]}")
+        return finding(RULE_INPUT, to_span(self.path, mark), message, f"doc {self.doc_index} limit {what.split()[0]}")
 
     def _key(self, value: object, kmark: int, ev: object) -> object:
         """A mapping key that is not a plain string: `<<`, a number/bool, or unusable."""
@@ -436,7 +442,7 @@ class _Builder:
             return name
         what = "null" if value is None else ("a mapping" if isinstance(value, dict) else "a sequence")
         message = f"mapping key is {what}; Kubernetes objects only have string keys"
-        self.findings.append(finding(RULE_SHAPE, to_span(self.path, kmark), message, "key"))
+        self._report(RULE_SHAPE, kmark, message, f"key {what}")
         return _SKIP
 
     def _duplicate(self, cur: dict, children: list, key: str, kmark: int, entry: object) -> None:
@@ -448,7 +454,7 @@ class _Builder:
             merged.discard(key)
             return  # an explicit key overrides a merged one (YAML merge semantics)
         message = f"duplicate key {key!r} (first defined at line {first.line}); kubectl rejects duplicate fields"
-        self.findings.append(finding(RULE_DUPLICATE_KEY, to_span(self.path, kmark), message, f"key {key}"))
+        self._report(RULE_DUPLICATE_KEY, kmark, message, f"key {key}")
 
     def _merge(self, cur: dict, children: list, value: object, vpos: object, kmark: int) -> None:
         """`<<: *base` (or a list of them): copy keys the mapping does not set itself."""
@@ -457,7 +463,7 @@ class _Builder:
             sources = list(zip(value, vpos[2:], strict=False))
         if not sources or not all(isinstance(src, dict) and isinstance(pos, list) for src, pos in sources):
             message = "YAML merge key `<<` needs a mapping or a list of mappings"
-            self.findings.append(finding(RULE_SYNTAX, to_span(self.path, kmark), message, "merge"))
+            self._report(RULE_SYNTAX, kmark, message, "merge")
             return
         merged = self.merged.setdefault(id(cur), set())
         for src, pos in sources:

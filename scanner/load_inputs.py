@@ -42,7 +42,10 @@ class LoadContext:
     def excluded(self, path: Path) -> bool:
         rel = self.display(path)
         name = path.name
-        return any(fnmatch.fnmatchcase(rel, pat) or ("/" not in pat and fnmatch.fnmatchcase(name, pat)) for pat in self.exclude)
+        # a pattern without "/" also matches the bare name anywhere, like .gitignore
+        return any(
+            fnmatch.fnmatchcase(rel, pat) or ("/" not in pat and fnmatch.fnmatchcase(name, pat)) for pat in self.exclude
+        )
 
 
 def load_inputs(
@@ -128,7 +131,8 @@ def load_file(ctx: LoadContext, path: Path, *, explicit: bool, default_namespace
         return
     raws, problems = parse_raw(text, display, ctx.limits)
     ctx.sink.add_findings(problems)
-    ctx.sink.add_raw(raws, display, explicit=explicit, is_json=path.suffix == ".json", default_namespace=default_namespace)
+    is_json = path.suffix == ".json"
+    ctx.sink.add_raw(raws, display, explicit=explicit, is_json=is_json, default_namespace=default_namespace)
 
 
 def read_text(path: Path, display: str, limits: LoadLimits, findings: list[Finding]) -> str | None:
@@ -152,10 +156,12 @@ def decode(data: bytes, display: str, findings: list[Finding]) -> str | None:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            findings.append(finding(RULE_INPUT, file_span(display), "file has a UTF-16 byte-order mark but is not valid UTF-16", "encoding"))
+            message = "file has a UTF-16 byte-order mark but is not valid UTF-16"
+            findings.append(finding(RULE_INPUT, file_span(display), message, "encoding"))
             return None
     if b"\x00" in data:
-        findings.append(finding(RULE_INPUT, file_span(display), "binary file (contains NUL bytes); not a manifest", "binary"))
+        message = "binary file (contains NUL bytes); not a manifest"
+        findings.append(finding(RULE_INPUT, file_span(display), message, "binary"))
         return None
     try:
         return data.decode("utf-8-sig")

@@ -79,7 +79,8 @@ class ManifestSink:
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 message = f"{doc.kind} item {i} is not an object"
-                self.findings.append(finding(RULE_SHAPE, doc.value_span(("items", i)), message, f"doc {doc.index} items[{i}]"))
+                span = doc.value_span(("items", i))
+                self.findings.append(finding(RULE_SHAPE, span, message, f"doc {doc.index} items[{i}]"))
                 continue
             extra: dict[str, object] = {}
             if "apiVersion" not in item and isinstance(doc.data.get("apiVersion"), str):
@@ -92,9 +93,11 @@ class ManifestSink:
     def result(self) -> LoadResult:
         notes = list(self.notes)
         if self.json_arrays:
-            notes.append(_listed("skipped {n} JSON file(s) holding an array (result data, not Kubernetes objects)", self.json_arrays))
+            template = "skipped {n} JSON file(s) holding an array (result data, not Kubernetes objects)"
+            notes.append(_listed(template, self.json_arrays))
         if self.not_manifests:
-            notes.append(_listed("skipped {n} file(s) without apiVersion/kind (not Kubernetes manifests)", self.not_manifests))
+            template = "skipped {n} file(s) without apiVersion/kind (not Kubernetes manifests)"
+            notes.append(_listed(template, self.not_manifests))
         return LoadResult(tuple(self.documents), tuple(self.findings), tuple(notes))
 
 
