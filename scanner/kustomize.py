@@ -77,6 +77,43 @@ def find_tool() -> list[str] | None:
     return [kustomize, "build"] if kustomize else None
 
 
+def load_kustomizations(ctx: LoadContext, directories: list[Path]) -> None:
+    """Render the kustomizations a directory walk found. One that another of them includes (a
+    base of an overlay) is rendered only as part of the includer: `kubectl apply -k` is run on
+    overlays, and rendering the base on its own too would define every object twice."""
+    found = {Path(os.path.abspath(d)): d for d in directories}
+    included_by: dict[Path, Path] = {}
+    for key, directory in found.items():
+        for target in _included_dirs(ctx, directory, set()):
+            if target in found and target != key:
+                included_by.setdefault(target, key)
+    for key, directory in found.items():
+        includer = included_by.get(key)
+        if includer is None or _cyclic(key, included_by):
+            load_kustomization(ctx, directory)
+        else:
+            where, by = ctx.display(directory), ctx.display(found[includer])
+            ctx.sink.note(f"kustomization {where} is included by {by}: rendered there only")
+
+
+def _cyclic(start: Path, included_by: dict[Path, Path]) -> bool:
+    """True when following "included by" from `start` comes back to it (kubectl reports it)."""
+    seen: set[Path] = set()
+    current = start
+    while current in included_by and current not in seen:
+        seen.add(current)
+        current = included_by[current]
+    return current == start
+
+
+def _included_dirs(ctx: LoadContext, directory: Path, seen: set[Path]) -> Iterator[Path]:
+    config, _ = _read_kustomization(ctx, directory)
+    for target in _resource_paths(directory, config, seen):
+        if target.is_dir():
+            yield Path(os.path.abspath(target))
+            yield from _included_dirs(ctx, target, seen)
+
+
 def load_kustomization(ctx: LoadContext, directory: Path) -> None:
     kfile = kustomization_file(directory)
     if kfile is None:  # pragma: no cover - callers check

@@ -89,12 +89,13 @@ def load_named_file(ctx: LoadContext, path: Path) -> None:
 def walk(ctx: LoadContext, top: Path) -> None:
     """Recursive, sorted walk over *.yaml/*.yml/*.json; hidden entries are skipped; a helm chart
     is skipped with a note; a kustomization directory is rendered as one unit."""
-    from npaudit.kustomize import kustomization_file, load_kustomization
+    from npaudit.kustomize import kustomization_file, load_kustomizations
 
     def unreadable(err: OSError) -> None:
         where = ctx.display(Path(err.filename)) if err.filename else ctx.display(top)
         ctx.sink.add_finding(finding(RULE_INPUT, file_span(where), f"cannot read directory: {err.strerror}", "dir"))
 
+    kustomizations: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not ctx.excluded(here / d))
@@ -103,7 +104,7 @@ def walk(ctx: LoadContext, top: Path) -> None:
             dirnames[:] = []
             continue
         if kustomization_file(here) is not None:
-            load_kustomization(ctx, here)
+            kustomizations.append(here)  # rendered after the walk, which finds bases and overlays
             dirnames[:] = []
             continue
         for name in sorted(filenames):
@@ -111,6 +112,7 @@ def walk(ctx: LoadContext, top: Path) -> None:
             if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES) or ctx.excluded(path):
                 continue
             load_file(ctx, path, explicit=False)
+    load_kustomizations(ctx, kustomizations)
 
 
 def helm_note(where: str) -> str:

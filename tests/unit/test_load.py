@@ -445,3 +445,16 @@ def test_parse_speed_stays_near_libyaml() -> None:
     docs, _ = parse_raw(text, "speed.yaml")
     assert [d.data for d in docs] == list(yaml.load_all(text, Loader=yaml.CSafeLoader))
     assert ours <= 2.5 * floor, f"loader {ours:.3f}s vs CSafeLoader {floor:.3f}s"
+
+
+@needs_kubectl
+def test_kustomize_base_in_the_same_walk_is_rendered_only_by_its_overlay(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "overlays" / "prod").mkdir(parents=True)
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [np.yaml]\n")
+    policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\nspec:\n  podSelector: {}\n"
+    (tmp_path / "base" / "np.yaml").write_text(policy)
+    (tmp_path / "overlays" / "prod" / "kustomization.yaml").write_text("namespace: prod\nresources: [../../base]\n")
+    result = load_paths([str(tmp_path)], root=tmp_path)
+    assert [(d.path, d.data["metadata"].get("namespace")) for d in result.documents] == [("base/np.yaml", "prod")]
+    assert any("base is included by overlays/prod" in n for n in result.notes)
