@@ -52,7 +52,7 @@ def prove(ctx: Any, rules: Sequence[RuleMeta], *, scope: Scope | None, allow_new
             prop = replace(prop, scope=scope)
         if allow_new_namespaces:
             prop = replace(prop, allow_new_namespaces=True)
-        for subject, outcome in evaluate(ctx, prop):
+        for subject, outcome in evaluate(ctx, prop, explain=True):
             results.append(ProofResult(rule, prop, subject, outcome))
     return results
 

@@ -35,20 +35,21 @@ def property_schema(kind: str) -> dict[str, Any]:
     return {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": f"#/$defs/{name}"}
 
 
-def evaluate(ctx: CheckContext, prop: Property) -> list[tuple[str, Outcome]]:
+def evaluate(ctx: CheckContext, prop: Property, *, explain: bool = False) -> list[tuple[str, Outcome]]:
     """Ask the prover; one (subject, outcome) per question (per namespace for default-deny)."""
     prover = ctx.prover
     if prop.kind == "default-deny":
         assert prop.direction is not None
         names = prop.namespaces if prop.namespaces is not None else prover.namespaces()
         return [
-            (ns, prover.isolation(prop.direction, ns, scope=prop.scope))
+            (ns, prover.isolation(prop.direction, ns, scope=prop.scope, explain=explain))
             for ns in sorted(set(names) - set(prop.exclude_namespaces))
         ]
     outcome = prover.reach(
         must=prop.must, src=prop.src, dst=prop.dst, ports=prop.ports,
         scope=prop.scope, allow_new_namespaces=prop.allow_new_namespaces,
         limit=int((ctx.config.get("prove") or {}).get("max_counterexamples", MAX_COUNTEREXAMPLES)),
+        explain=explain,
     )
     return [("", outcome)]
 

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from npaudit.encode.prover import Encoding
 
 
+#: deletion-based minimisation costs one solver call per guard: bounded for big cores
+MAX_CORE_TO_MINIMISE = 24
+
+
 class _Budget(Exception):
     """The solver said unknown while canonicalising."""
 
@@ -174,6 +178,8 @@ class Explainer:
         core = [g for g in enc.solver.unsat_core() if g.get_id() in names]
         order = {g.get_id(): i for i, g in enumerate(enc.guards)}
         core.sort(key=lambda g: order[g.get_id()])
+        if len(core) > MAX_CORE_TO_MINIMISE:
+            return tuple(self._meaning(g) for g in core)  # a correct but not minimal set
         for g in list(core):
             if all(x.get_id() != g.get_id() for x in core):
                 continue  # already dropped by a smaller core
