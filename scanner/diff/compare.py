@@ -21,7 +21,7 @@ from npaudit.diff.connectivity import PairChange, external_changes, workload_cha
 from npaudit.diff.types import ADDED, CHANGED, REMOVED, ConnectionChange, DiffResult, Grant, PropertyChange, Revision
 from npaudit.findings import Finding, Severity
 from npaudit.gitrev import ParseCache, Repo, RevisionReader, find_repo, resolve_commit, worktree_lines
-from npaudit.model.types import Workload
+from npaudit.model.types import Model, Workload
 from npaudit.pipeline import Loaded, ScanOptions, check_loaded, load, make_context
 from npaudit.report import Report
 
@@ -58,24 +58,38 @@ class DiffRun:
 @dataclass(slots=True)
 class _Side:
     revision: Revision
-    loaded: Loaded
-    ctx: CheckContext
+    model: Model
     report: Report
+    ctx: CheckContext
     missing: tuple[str, ...] = ()
 
 
 def run_diff(
-    options: DiffOptions, *, start: Path | None = None, progress: Callable[[str], None] = lambda _m: None
+    options: DiffOptions,
+    *,
+    start: Path | None = None,
+    progress: Callable[[str], None] = lambda _m: None,
+    parallel: bool | None = None,
 ) -> DiffRun:
     """Compare `options.base` with `options.head` (or the working tree) in the repository
-    containing `start` (default: the current directory)."""
+    containing `start` (default: the current directory). Paths in `options.paths` are relative
+    to the current directory. `parallel` (default: when two CPUs are usable and `fork` exists)
+    scans the base in a child process while the head is scanned here."""
     t0 = time.perf_counter()
     repo = find_repo(start)
+    base_commit = resolve_commit(repo, options.base)
+    head_commit = resolve_commit(repo, options.head) if options.head is not None else None
     cache = ParseCache()
-    progress(f"scanning {options.base}")
-    base = _scan_side(repo, options, options.base, cache)
-    progress(f"scanning {options.head or WORKING_TREE}")
-    head = _scan_side(repo, options, options.head, cache)
+    progress(f"scanning {options.base} and {options.head or WORKING_TREE}")
+    pool = _pool() if parallel is None or parallel else None
+    if pool is not None:
+        with pool:
+            job = pool.apply_async(_base_job, (repo, options, base_commit))
+            head, loaded = _scan_side(repo, options, options.head, head_commit, cache)
+            base = _rebuild(job.get(), loaded)
+    else:
+        base, _ = _scan_side(repo, options, options.base, base_commit, cache)
+        head, loaded = _scan_side(repo, options, options.head, head_commit, cache)
     t1 = time.perf_counter()
     progress("comparing connectivity")
     connections = _connections(base, head, options.max_explained)
@@ -85,22 +99,23 @@ def run_diff(
         progress("proving new access for any pod (Z3)")
         from npaudit.encode.diff import new_access
 
-        any_pod = new_access(base.loaded.model, head.loaded.model, head.loaded.config.settings(), limit=options.max_cubes)
+        any_pod = new_access(base.model, head.model, loaded.config.settings(), limit=options.max_cubes)
     t3 = time.perf_counter()
     new, resolved = _finding_changes(base.report, head.report)
     result = DiffResult(
         base=base.revision,
         head=head.revision,
-        workloads_added=_names(head.loaded.model.workloads, base.loaded.model.workloads),
-        workloads_removed=_names(base.loaded.model.workloads, head.loaded.model.workloads),
+        workloads_added=_names(head.model.workloads, base.model.workloads),
+        workloads_removed=_names(base.model.workloads, head.model.workloads),
         connections=connections,
-        properties=_property_changes(head.loaded.catalogue.enabled(), base.report, head.report),
+        properties=_property_changes(loaded.catalogue.enabled(), base.report, head.report),
         new_findings=new,
         resolved_findings=resolved,
         any_pod=any_pod,
         scope=options.scope,
         stats={
             "seconds": {"scan": round(t1 - t0, 3), "connectivity": round(t2 - t1, 3), "any_pod": round(t3 - t2, 3)},
+            "parallel": pool is not None,
             "parse_cache": {"hits": cache.hits, "misses": cache.misses},
             "suppressed": head.report.suppressed,
             "base": dict(base.report.stats),
@@ -111,7 +126,9 @@ def run_diff(
     return DiffRun(result, head.report.rules, (*head.report.notes, *notes), head.report)
 
 
-def _scan_side(repo: Repo, options: DiffOptions, rev: str | None, cache: ParseCache) -> _Side:
+def _scan_side(
+    repo: Repo, options: DiffOptions, label: str | None, commit: str | None, cache: ParseCache
+) -> tuple[_Side, Loaded]:
     scan_options = ScanOptions(
         paths=options.paths,
         root=repo.root,
@@ -120,17 +137,53 @@ def _scan_side(repo: Repo, options: DiffOptions, rev: str | None, cache: ParseCa
     )
     reader: RevisionReader | None = None
     lines_of: Callable[[str], Sequence[str]]
-    if rev is None:
+    if commit is None:
         revision = Revision(WORKING_TREE)
         lines_of = worktree_lines(repo.root)
     else:
-        reader = RevisionReader(repo, resolve_commit(repo, rev), cache)
-        revision = Revision(rev, reader.commit)
+        reader = RevisionReader(repo, commit, cache)
+        revision = Revision(label or commit, commit)
         lines_of = reader.lines_of
     loaded = load(scan_options, reader=reader)
     ctx = make_context(loaded.model, loaded.config)
     report = check_loaded(loaded, scan_options, ctx, lines_of=lines_of)
-    return _Side(revision, loaded, ctx, report, tuple(reader.missing) if reader else ())
+    side = _Side(revision, loaded.model, report, ctx, tuple(reader.missing) if reader else ())
+    return side, loaded
+
+
+# --- the base in a child process -------------------------------------------------------------
+# Scanning is CPU-bound and single-threaded (parsing, engines, z3); the two revisions are
+# independent, so on two cores the diff costs about one scan of wall time. Only plain values
+# (revision, model, report) cross the process boundary; engines are rebuilt lazily here.
+
+_Parts = tuple[Revision, Model, Report, tuple[str, ...]]
+
+
+def _pool() -> Any:
+    import multiprocessing
+    import os
+
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if usable < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork").Pool(1)
+
+
+def _base_job(repo: Repo, options: DiffOptions, commit: str) -> _Parts | tuple[str, str]:
+    try:
+        side, _ = _scan_side(repo, options, options.base, commit, ParseCache())
+    except Exception as exc:  # noqa: BLE001 - re-raised in the parent as a usage error
+        return (type(exc).__name__, str(exc))
+    return (side.revision, side.model, side.report, side.missing)
+
+
+def _rebuild(parts: _Parts | tuple[str, str], loaded: Loaded) -> _Side:
+    from npaudit.errors import UserError
+
+    if len(parts) == 2:
+        raise UserError(f"reading the base revision failed: {parts[1]}")
+    revision, model, report, missing = parts  # type: ignore[misc]
+    return _Side(revision, model, report, make_context(model, loaded.config), missing)
 
 
 # --- connections ------------------------------------------------------------------------------
@@ -138,8 +191,8 @@ def _scan_side(repo: Repo, options: DiffOptions, rev: str | None, cache: ParseCa
 
 def _connections(base: _Side, head: _Side, max_explained: int) -> tuple[ConnectionChange, ...]:
     bconn, hconn = base.ctx.connectivity, head.ctx.connectivity
-    base_refs = {w.ref for w in base.loaded.model.workloads}
-    head_refs = {w.ref for w in head.loaded.model.workloads}
+    base_refs = {w.ref for w in base.model.workloads}
+    head_refs = {w.ref for w in head.model.workloads}
     pairs = sorted(
         [*workload_changes(bconn, hconn), *external_changes(bconn, hconn)],
         key=lambda p: (_name(p.src), _name(p.dst)),
@@ -188,7 +241,7 @@ def _grants(head: _Side, pair: PairChange, opened: PortSet) -> tuple[Grant, ...]
     """The head rules admitting any of the newly opened ports, on both sides of the pair."""
     from npaudit.engine import explain
 
-    why = explain(head.loaded.model, pair.src, pair.dst, host_network=head.ctx.connectivity.host_network_mode)
+    why = explain(head.model, pair.src, pair.dst, host_network=head.ctx.connectivity.host_network_mode)
     out = []
     for side in (why.egress, why.ingress):
         for c in side.admitting:

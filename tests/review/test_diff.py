@@ -135,3 +135,13 @@ def test_working_tree_is_the_default_head_and_is_not_modified(repo: GitRepo) -> 
     assert result.head.commit is None and result.head.label == "working tree"
     assert edges(result) == {(ADDED, WEB, DB, "", "UDP 53"), (ADDED, API, DB, "", "UDP 53")}
     assert repo.git("status", "--porcelain") == "?? k8s/db.yaml"
+
+
+def test_sequential_and_parallel_runs_agree(repo: GitRepo) -> None:
+    api_9090 = sc.allow("allow-api", "api", "{matchLabels: {app: web}}", "[{protocol: TCP, port: 9090}]")
+    repo.commit({"k8s/policies.yaml": "---\n".join([sc.DEFAULT_DENY, api_9090, sc.ALLOW_DB])})
+    options = DiffOptions(base="HEAD~1", head="HEAD")
+    one = run_diff(options, parallel=False).result
+    two = run_diff(options, parallel=True).result
+    assert one.connections == two.connections and one.new_findings == two.new_findings
+    assert one.properties == two.properties and one.connections
