@@ -62,6 +62,7 @@ RULE_SHAPE = "document-shape"
 # on the first one, before even returning the documents in front of it.
 _BAD_CHARS = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+_SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
 _MAX_RESUMES = 100
 _NO_KEY = object()  # the next node of the current mapping is a key
 _SKIP = object()  # the current entry's key was unusable: drop its value
@@ -159,6 +160,8 @@ def parse_raw(text: str, path: str, limits: LoadLimits | None = None) -> tuple[l
     if text.startswith("\ufeff"):
         text = text[1:]  # a UTF-8 BOM is not part of the first line's columns
     text = _replace_bad_chars(text, path, findings)
+    if "\\u" in text and text.lstrip().startswith(("{", "[")):
+        text = _json_surrogates(text)
     docs: list[RawDoc] = []
     with gc_paused():
         _parse_resuming(text, path, limits, docs, findings)
@@ -177,6 +180,18 @@ def _replace_bad_chars(text: str, path: str, findings: list[Finding]) -> str:
     findings.append(finding(RULE_SYNTAX, span, message, "control-char"))
     # keep every other position exact: one replacement character per bad character
     return _BAD_CHARS.sub("\ufffd", text)
+
+
+def _json_surrogates(text: str) -> str:
+    """JSON writes characters beyond U+FFFF as escaped surrogate pairs (`\\ud83d\\ude00`), which
+    YAML forbids; kubectl reads JSON input with a JSON decoder, so accept them here by rewriting
+    each pair as one `\\U0001f600` escape (later columns on that line shift left by two)."""
+
+    def combine(match: re.Match[str]) -> str:
+        high, low = int(match.group(1), 16), int(match.group(2), 16)
+        return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+    return _SURROGATE_PAIR.sub(combine, text)
 
 
 def _parse_resuming(text: str, path: str, limits: LoadLimits, docs: list[RawDoc], findings: list[Finding]) -> None:

@@ -458,3 +458,11 @@ def test_kustomize_base_in_the_same_walk_is_rendered_only_by_its_overlay(tmp_pat
     result = load_paths([str(tmp_path)], root=tmp_path)
     assert [(d.path, d.data["metadata"].get("namespace")) for d in result.documents] == [("base/np.yaml", "prod")]
     assert any("base is included by overlays/prod" in n for n in result.notes)
+
+
+def test_json_surrogate_pair_escapes_are_accepted_like_kubectl_json_decoding() -> None:
+    text = json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "emoji", "annotations": {"a": "😀"}}}, indent=1)
+    assert "\\ud83d\\ude00" in text  # json.dumps escapes it as a surrogate pair
+    docs, findings = parse_text(text, "e.json")
+    assert not findings
+    assert docs[0].data["metadata"]["annotations"]["a"] == "😀"
