@@ -97,13 +97,12 @@ class Coverage:
         if self.direction is Direction.INGRESS or not named or not target.pods:
             first = next(iter_bits(target.pods), None)
             return [(target.pods, self.index.workloads[first] if first is not None else None)]
-        groups: dict[tuple[object, ...], tuple[int, Workload]] = {}
-        for i in iter_bits(target.pods):
-            w = self.index.workloads[i]
-            key = tuple(sorted((cp.name or "", cp.protocol.value, cp.port) for cp in w.ports if cp.name))
-            mask, rep = groups.get(key, (0, w))
-            groups[key] = (mask | 1 << i, rep)
-        return [(m, rep) for m, rep in groups.values()]
+        out = []
+        for mask in self.index.port_groups.values():
+            part = target.pods & mask
+            if part:
+                out.append((part, self.index.workloads[next(iter_bits(part))]))
+        return out
 
     def _pods_uncovered(self, target: Grant, others: list[Grant], mask: int, peer: Workload | None,
                         used: dict[int, Grant]) -> bool:

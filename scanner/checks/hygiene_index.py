@@ -48,6 +48,13 @@ class SelectionIndex:
             for key, value in w.labels.items():
                 self._by_label[(key, value)] = self._by_label.get((key, value), 0) | bit
                 self._by_key[key] = self._by_key.get(key, 0) | bit
+        #: workloads grouped by their named container ports (what a named port resolves against)
+        self.port_groups: dict[tuple[tuple[str, str, int], ...], int] = {}
+        self.port_sig: list[tuple[tuple[str, str, int], ...]] = []
+        for i, w in enumerate(self.workloads):
+            sig = tuple(sorted((cp.name, cp.protocol.value, cp.port) for cp in w.ports if cp.name))
+            self.port_sig.append(sig)
+            self.port_groups[sig] = self.port_groups.get(sig, 0) | 1 << i
         self._pod_cache: dict[LabelSelector, int] = {}
         self._ns_cache: dict[LabelSelector, tuple[str, ...]] = {}
         self._isolated: dict[Direction, int] = {}

@@ -65,6 +65,7 @@ class Sides:
         self.host = sum(1 << i for i, w in enumerate(index.workloads) if w.host_network)
         self._isolating: dict[Direction, list[list[Policy]]] = {}
         self._peers: dict[tuple[int, Direction, int], int] = {}
+        self._groups: dict[Direction, list[tuple[int, list[Policy]]]] = {}
 
     def isolating(self, direction: Direction, i: int) -> list[Policy]:
         table = self._isolating.get(direction)
@@ -85,18 +86,34 @@ class Sides:
             self._peers[key] = mask
         return mask
 
+    def groups(self, direction: Direction) -> list[tuple[int, list[Policy]]]:
+        """Workloads partitioned by (isolating policies, named container ports): members of a
+        group get the same answer from every question below. Built once per direction."""
+        cached = self._groups.get(direction)
+        if cached is None:
+            table: dict[tuple[object, ...], tuple[int, list[Policy]]] = {}
+            for i in range(len(self.index.workloads)):
+                policies = [] if self.host >> i & 1 else self.isolating(direction, i)
+                key = (tuple(id(p) for p in policies), self.index.port_sig[i])
+                mask, _ = table.get(key, (0, policies))
+                table[key] = (mask | 1 << i, policies)
+            cached = self._groups[direction] = list(table.values())
+        return cached
+
     def egress_peer(self, r: Rule, sources: int, dests: int) -> Verdict | None:
         """Is every (source, destination) of an egress peer refused by the destination's ingress?"""
         blockers: dict[int, Policy] = {}
         example: Verdict | None = None
-        for d in _bits(dests):
+        for mask, policies in self.groups(ING):
+            if not mask & dests:
+                continue
+            d = next(_bits(mask & dests))
             dst = self.index.workloads[d]
             wanted = resolve_ports(r.ports, dst)
             if not wanted:
                 continue  # the rule's own (named) ports admit nothing here: named-port-undefined
-            policies = self.isolating(ING, d)
-            if not policies or self.host >> d & 1:
-                return None  # not isolated for ingress: everything is admitted
+            if not policies:
+                return None  # not isolated for ingress (or hostNetwork): everything is admitted
             for p in policies:
                 for q in p.rules(ING):
                     if self.peers(p, q) & sources and resolve_ports(q.ports, dst) & wanted:
@@ -112,21 +129,25 @@ class Sides:
     def ingress_peer(self, r: Rule, sources: int, dests: int) -> Verdict | None:
         """Mirror: is every (source, destination) of an ingress peer refused by the source's egress?"""
         blockers: dict[int, Policy] = {}
-        wanted = {d: resolve_ports(r.ports, self.index.workloads[d]) for d in _bits(dests)}
-        live = sum(1 << d for d, ports in wanted.items() if ports)
-        if not live:
+        # destinations with the same named container ports resolve every port list the same way
+        targets = [(m & dests, next(_bits(m & dests))) for m in self.index.port_groups.values() if m & dests]
+        wanted = {d: resolve_ports(r.ports, self.index.workloads[d]) for _, d in targets}
+        targets = [(m, d) for m, d in targets if wanted[d]]
+        if not targets:
             return None
-        for s in _bits(sources):
-            policies = self.isolating(EG, s)
-            if not policies or self.host >> s & 1:
-                return None
+        for mask, policies in self.groups(EG):
+            if not mask & sources:
+                continue
+            if not policies:
+                return None  # a source not isolated for egress (or hostNetwork) sends anywhere
             for p in policies:
                 for q in p.rules(EG):
-                    for d in _bits(self.peers(p, q) & live):
-                        if resolve_ports(q.ports, self.index.workloads[d]) & wanted[d]:
+                    hit = self.peers(p, q)
+                    for m, d in targets:
+                        if hit & m and resolve_ports(q.ports, self.index.workloads[d]) & wanted[d]:
                             return None
             blockers.update((id(p), p) for p in policies)
-        d0 = next(_bits(live))
+        m0, d0 = targets[0]
         src = self.index.workloads[next(_bits(sources))]
         return Verdict(tuple(blockers.values()), src, self.index.workloads[d0], wanted[d0])
 

@@ -78,7 +78,14 @@ class Analysis:
             return  # selects no scanned workload: policy-selects-no-workload reports it
         found = Redundant(p, "", "", p.span, subjects=[self.index.workloads[i] for i in subjects])
         for d in sorted(p.policy_types, key=lambda x: x.value):
+            # subjects with the same other policies (and, for ingress, the same named ports)
+            # get the same answer: decide once per group
+            seen: set[tuple[object, ...]] = set()
             for i in subjects:
+                key = (tuple(id(q) for q in self.others(p, d, i)), self.index.port_sig[i] if d is Direction.INGRESS else ())
+                if key in seen:
+                    continue
+                seen.add(key)
                 if not self._policy_redundant_for(p, d, i, found):
                     return
         self.dropped.add(id(p))
@@ -177,7 +184,12 @@ class Analysis:
     def _covered(self, p: Policy, d: Direction, subjects: list[int], target: Grant, skip: Rule,
                  extra: list[Grant], found: tuple[Policy, str, str, Span | None]) -> bool:
         item = Redundant(found[0], found[1], found[2], found[3], subjects=[self.index.workloads[i] for i in subjects])
+        seen: set[tuple[object, ...]] = set()
         for i in subjects:
+            key = (tuple(id(q) for q in self.others(p, d, i)), self.index.port_sig[i] if d is Direction.INGRESS else ())
+            if key in seen:
+                continue  # same policies and named ports as a subject already decided
+            seen.add(key)
             pool = extra + self._pool(p, d, i, skip)
             open_, used = Coverage(self.index, self.index.workloads[i], d).uncovered(target, pool)
             if open_:
@@ -194,14 +206,15 @@ def _bits(mask: int) -> Iterator[int]:
         mask ^= low
 
 
-_CACHE: list[Analysis] = []
+_CACHE: list[tuple[Model, Analysis]] = []
 
 
 def analysis_for(model: Model) -> Analysis:
-    if _CACHE and _CACHE[0].index.model is model:
-        return _CACHE[0]
+    """One analysis per model, shared by the policy and the entry rules."""
+    if _CACHE and _CACHE[0][0] is model:
+        return _CACHE[0][1]
     result = Analysis(model)
-    _CACHE[:] = [result]
+    _CACHE[:] = [(model, result)]
     return result
 
 
