@@ -127,6 +127,7 @@ def load_kustomization(ctx: LoadContext, directory: Path) -> None:
         return
     output, error = _render(tool, directory)
     if error is not None:
+        error = error.replace(os.path.abspath(ctx.root) + os.sep, "")  # reports show repo paths
         message = f"kustomize build of {where} failed: {error}; its files were read without rendering"
         span = _error_span(ctx, kfile, error)
         ctx.sink.add_finding(Finding(RULE_KUSTOMIZE, Severity.ERROR, message, span, f"Kustomization {where}"))
