@@ -128,6 +128,7 @@ def load_kustomization(ctx: LoadContext, directory: Path) -> None:
     output, error = _render(tool, directory)
     if error is not None:
         error = error.replace(os.path.abspath(ctx.root) + os.sep, "")  # reports show repo paths
+        error = error if len(error) <= 400 else error[:400] + " …"
         message = f"kustomize build of {where} failed: {error}; its files were read without rendering"
         span = _error_span(ctx, kfile, error)
         ctx.sink.add_finding(Finding(RULE_KUSTOMIZE, Severity.ERROR, message, span, f"Kustomization {where}"))
@@ -163,7 +164,7 @@ def _render(tool: list[str], directory: Path) -> tuple[str | None, str | None]:
         text = proc.stderr or proc.stdout
         match = _KLOG_ERR.search(text)  # kubectl wraps the message in a klog line: ... err="..."
         message = match.group(1) if match else " ".join(line.strip() for line in text.splitlines() if line.strip())
-        return None, message[:500] or f"exit status {proc.returncode}"
+        return None, message or f"exit status {proc.returncode}"
     return proc.stdout, None
 
 
