@@ -90,7 +90,7 @@ def _check_peer(
         covered: tuple[str, ...] = (policy.namespace,)
     else:
         covered = index.namespaces(peer.namespace_selector)
-        assumed = _external_matches(model, peer, external)
+        assumed = _external_matches(index, peer, external)
         if not covered and not assumed:
             if check_ns:
                 yield _ns_finding(rule, model, policy, path, where, peer, external)
@@ -124,14 +124,18 @@ def _check_peer(
     )
 
 
-def _external_matches(model: Model, peer: Peer, external: tuple[str, ...]) -> tuple[str, ...]:
-    """Assumed cluster namespaces (not in the model) that the peer's namespaceSelector matches;
-    they carry only the name label the API server adds."""
+def _external_matches(index: SelectionIndex, peer: Peer, external: tuple[str, ...]) -> tuple[str, ...]:
+    """Assumed cluster namespaces the peer's namespaceSelector matches and whose pods were not
+    scanned (a namespace not in the model carries only the name label the API server adds)."""
     assert peer.namespace_selector is not None
-    return tuple(
-        n for n in external
-        if n not in model.namespaces and matches(peer.namespace_selector, {NAMESPACE_NAME_LABEL: n})
-    )
+    model = index.model
+    out = []
+    for n in external:
+        ns = model.namespaces.get(n)
+        labels = ns.labels if ns is not None else {NAMESPACE_NAME_LABEL: n}
+        if not index.in_namespace(n) and matches(peer.namespace_selector, labels):
+            out.append(n)
+    return tuple(out)
 
 
 def _ns_finding(
