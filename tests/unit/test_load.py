@@ -420,31 +420,18 @@ spec:
 """
 
 
-def test_parse_speed_stays_near_libyaml() -> None:
-    """The loader must stay within a small factor of PyYAML's CSafeLoader (libyaml building
-    plain data, no positions); issue 8 budgets the whole scan at 3x that parse time."""
-    import time
-
+def test_parsed_data_equals_libyaml() -> None:
+    """The event-stream constructor builds exactly the data libyaml's CSafeLoader builds (speed
+    is measured by `python -m benchmarks`, not asserted in tests)."""
     yaml = pytest.importorskip("yaml")
     if not hasattr(yaml, "CSafeLoader"):
         pytest.skip("PyYAML without libyaml")
     from npaudit.load import parse_raw
 
     text = "".join(DEPLOYMENT.format(i=i, n=i % 7) for i in range(400))
-
-    def best(fn: object) -> float:
-        times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            fn()  # type: ignore[operator]
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    floor = best(lambda: list(yaml.load_all(text, Loader=yaml.CSafeLoader)))
-    ours = best(lambda: parse_raw(text, "speed.yaml"))
-    docs, _ = parse_raw(text, "speed.yaml")
+    docs, findings = parse_raw(text, "speed.yaml")
+    assert not findings
     assert [d.data for d in docs] == list(yaml.load_all(text, Loader=yaml.CSafeLoader))
-    assert ours <= 2.5 * floor, f"loader {ours:.3f}s vs CSafeLoader {floor:.3f}s"
 
 
 @needs_kubectl
