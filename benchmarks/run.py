@@ -15,13 +15,11 @@ from pathlib import Path
 
 from benchmarks import generate, measure, nca, table
 from benchmarks.cluster import Size
-from benchmarks.hooks import NOT_IMPLEMENTED
+from benchmarks.hooks import NOT_IMPLEMENTED, PROPERTY
 from benchmarks.table import Row
 
 PHASES = ("parse", "load", "model", "connectivity", "prove", "scan", "hygiene", "diff")
 REPO_ROOT = Path(__file__).resolve().parents[1]
-#: The property `prove` is timed with (a built-in of the proofs issue).
-PROPERTY = "no-db-from-ui"
 
 
 #: End-to-end command rows run after an in-process group: group -> (phase, argv, exit codes
@@ -157,7 +155,7 @@ def run_size(size: Size, s: Settings) -> list[Row]:
     if "diff" in s.phases:
         repo = base / "git"
         _git_revisions(size, s.seed, repo)
-        add(lambda: [_cli_row(size.name, "diff-cli", ["diff", "--base", "HEAD~1", "--head", "HEAD", "."], repo, s, {0, 1})])
+        add(lambda: [_cli_row(size.name, "diff-cli", ["diff", "--base", "HEAD~1", "--head", "HEAD", "-o", os.devnull, "."], repo, s, {0, 1})])
     if s.compare_nca:
         nca_rows = _nca_rows(size, tree, base, s)  # once: minutes per run
         add(lambda: nca_rows)
