@@ -176,6 +176,11 @@ def _html_graph(data: ComplianceData) -> str:
     return head + "<p>The flows are listed as a table (the graph is drawn when Graphviz <code>dot</code> is installed).</p>" + table
 
 
+def _md_cell(text: str) -> str:
+    """A Markdown table cell: a `|` would end the cell, a newline the row."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def render_md(data: ComplianceData) -> str:
     lines = [
         "# NetworkPolicy compliance report",
@@ -198,7 +203,7 @@ def render_md(data: ComplianceData) -> str:
         "",
         "| property | verdict | scope | evidence |",
         "|---|---|---|---|",
-        *(f"| `{p.id}` | {p.status} | {p.scope} | {'<br>'.join(p.evidence)} |" for p in data.properties),
+        *(f"| `{p.id}` | {p.status} | {p.scope} | {'<br>'.join(_md_cell(e) for e in p.evidence)} |" for p in data.properties),
         "",
         "## Findings",
     ]
@@ -207,5 +212,5 @@ def render_md(data: ComplianceData) -> str:
         lines += ["", f"### {severity.value.capitalize()} ({len(group)})", ""]
         lines += [f"- `{f.span}` `{f.rule_id}` {f.message}" for f in group]
     lines += ["", "## Connectivity", "", "| source | destination | connections |", "|---|---|---|"]
-    lines += [f"| {s} | {d} | {c} |" for s, d, c in data.flows]
+    lines += [f"| {_md_cell(s)} | {_md_cell(d)} | {_md_cell(c)} |" for s, d, c in data.flows]
     return "\n".join(lines) + "\n"

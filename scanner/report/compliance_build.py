@@ -70,7 +70,7 @@ def _evidence(result: ProofResult, o: Outcome) -> tuple[str, ...]:
         lines.append(f"not isolated: {o.subject.describe()}")
     witnesses = o.witnesses or ((o.witness,) if o.witness else ())
     for w in witnesses[:MAX_WITNESSES]:
-        lines += [f"counterexample: {w.describe()}", f"{w.egress.describe()}", f"{w.ingress.describe()}"]
+        lines.append(f"counterexample: {w.describe()} ({w.egress.describe()}; {w.ingress.describe()})")
     if len(witnesses) > MAX_WITNESSES:
         lines.append(f"and {len(witnesses) - MAX_WITNESSES} more counterexamples (see the findings)")
     return tuple(lines)
