@@ -249,17 +249,21 @@ def object_issues(kind: str, data: Mapping[str, object]) -> list[Issue]:
         issues += policy_issues(data.get("spec"))
     elif kind in POD_TEMPLATE_PATH:
         issues += pod_template_issues(data, POD_TEMPLATE_PATH[kind])
-        if kind != "Pod":
-            selector_path = ("spec", "jobTemplate", "spec", "selector") if kind == "CronJob" else ("spec", "selector")
-            if kind != "ReplicationController":  # an RC's selector is a plain map of labels
-                issues += selector_issues(get_path(data, selector_path), selector_path)
+        selector_path = ("spec", "jobTemplate", "spec", "selector") if kind == "CronJob" else ("spec", "selector")
+        if kind == "ReplicationController":  # a plain map of labels, like a Service's
+            issues += _map_selector_issues(get_path(data, selector_path), selector_path)
+        elif kind != "Pod":
+            issues += selector_issues(get_path(data, selector_path), selector_path)
     elif kind == "Service":
-        selector = get_path(data, ("spec", "selector"))
-        issues += [Issue(RULE_SELECTOR, i.severity, i.path, i.message, i.at_key) for i in labels_issues(selector, ("spec", "selector"))]
+        issues += _map_selector_issues(get_path(data, ("spec", "selector")), ("spec", "selector"))
         for index, entry in enumerate(items_of(get_path(data, ("spec", "ports")))):
             if isinstance(entry, Mapping):
                 issues += protocol_issues(entry.get("protocol"), ("spec", "ports", index, "protocol"))
     return issues
+
+
+def _map_selector_issues(selector: object, path: JsonPath) -> list[Issue]:
+    return [Issue(RULE_SELECTOR, i.severity, i.path, i.message, i.at_key) for i in labels_issues(selector, path)]
 
 
 def pod_template_issues(data: Mapping[str, object], template: JsonPath) -> list[Issue]:

@@ -261,3 +261,11 @@ def test_wrong_types_are_left_to_the_schema() -> None:
     spec = {"podSelector": "x", "ingress": {"a": 1}, "egress": [{"to": "x", "ports": [5]}], "policyTypes": "Ingress"}
     assert policy_issues(spec) == []
     assert object_issues("Pod", {"metadata": [], "spec": {"containers": "x"}}) == []
+
+
+def test_map_selectors_of_services_and_replication_controllers() -> None:
+    bad = {"spec": {"selector": {"a b": "x", "ok": "bad value"}}}
+    for kind in ("Service", "ReplicationController"):
+        got = _rules(object_issues(kind, bad))
+        assert got == {(RULE_SELECTOR, ("spec", "selector", "a b")), (RULE_SELECTOR, ("spec", "selector", "ok"))}, kind
+    assert object_issues("Pod", {"spec": {"selector": {"a b": "x"}}}) == []  # a Pod has no selector
