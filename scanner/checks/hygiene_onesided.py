@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from npaudit.algebra.ports import PortSet
 from npaudit.checks.base import CheckContext, CheckKind, RuleMeta
+from npaudit.checks.hygiene_representatives import extended_index_for
 from npaudit.checks.hygiene_index import (
     SelectionIndex,
     first_span,
-    extended_index_for,
     names,
     policy_anchor,
     policy_name,

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from npaudit.checks.base import CheckContext, CheckKind, RuleMeta
+from npaudit.checks.hygiene_representatives import extended_index_for
 from npaudit.checks.hygiene_cover import ALL_ADDRESSES, Coverage, Grant, peers_grant, rule_grant
-from npaudit.checks.hygiene_index import extended_index_for, first_span, names, policy_anchor, policy_name, render_peer
+from npaudit.checks.hygiene_index import first_span, names, policy_anchor, policy_name, render_peer
 from npaudit.checks.hygiene_onesided import Sides
 from npaudit.findings import Finding, Related, Severity
 from npaudit.model.types import Direction, Model, Policy, Rule, Workload

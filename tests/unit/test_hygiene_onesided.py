@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npaudit.checks.hygiene_index import with_representatives
+from npaudit.checks.hygiene_representatives import with_representatives
 from npaudit.engine.reference import peer_matches, port_matches, side_verdict
 from npaudit.model.types import Direction, Model, Policy, Protocol, Rule, Workload
 from tests.unit.hygiene_models import model, ns_peer, pod_peer, policy, port, rule, run, sel, workload

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from npaudit.algebra.addresses import split_address_space
 from npaudit.engine.reference import side_verdict
-from npaudit.checks.hygiene_index import with_representatives
+from npaudit.checks.hygiene_representatives import with_representatives
 from npaudit.model.selectors import matches
 from npaudit.model.types import Direction, Model, Policy, Protocol, Rule
 from tests.unit.hygiene_models import ip_peer, model, ns_peer, pod_peer, policy, port, rule, run, sel, workload
