@@ -84,15 +84,14 @@ def build_model(documents: Sequence[Document], *, kubernetes_version: str | None
 def _build(documents: Sequence[Document], version: str) -> BuildResult:
     findings: list[Finding] = []
     skipped: Counter[str] = Counter()
-    valid: list[ObjectInfo] = []
+    checked: list[tuple[ObjectInfo, bool]] = []
     for doc in documents:
         if doc.kind not in MODEL_KINDS:
             skipped[doc.kind or "(no kind)"] += 1
             continue
         obj = identify(doc)
-        if not _check(obj, version, findings):
-            valid.append(obj)
-    kept = _without_duplicates(valid, findings)
+        checked.append((obj, _check(obj, version, findings)))
+    kept = _without_duplicates(checked, findings)
     model, notes = _assemble(kept)
     if skipped:
         notes.insert(0, _skipped_note(skipped))
@@ -111,27 +110,37 @@ def _check(obj: ObjectInfo, version: str, findings: list[Finding]) -> bool:
     return any(problem_excludes(obj.kind, p) for p in problems) or any(issue_excludes(obj.kind, i) for i in issues)
 
 
-def _without_duplicates(objects: list[ObjectInfo], findings: list[Finding]) -> list[ObjectInfo]:
-    """Report each repeated kind/namespace/name at the later object and keep the last one
-    (`kubectl apply` applies files in order, so the later object overwrites the earlier)."""
-    last: dict[tuple[str, str, str], ObjectInfo] = {}
-    for obj in objects:
-        earlier = last.get(obj.key)
+def _without_duplicates(checked: list[tuple[ObjectInfo, bool]], findings: list[Finding]) -> list[ObjectInfo]:
+    """Report each repeated kind/namespace/name at the later object (related: the earlier
+    one) and keep the last *valid* definition: `kubectl apply` applies files in order, a later
+    valid object overwrites the earlier one, and a rejected one leaves the earlier in place."""
+    seen: dict[tuple[str, str, str], ObjectInfo] = {}
+    keep: dict[tuple[str, str, str], ObjectInfo] = {}
+    for obj, excluded in checked:
+        earlier = seen.get(obj.key)
         if earlier is not None:
-            findings.append(
-                Finding(
-                    DUPLICATE_RULE_ID,
-                    Severity.ERROR,
-                    f"{obj.label} is defined twice (first at {earlier.span}); only this later "
-                    "definition is analysed, as `kubectl apply` would keep it",
-                    obj.span,
-                    obj.anchor("duplicate"),
-                    (Related(earlier.span, f"first definition of {obj.label}"),),
-                )
-            )
-        last[obj.key] = obj
-    keep = {id(o) for o in last.values()}
-    return [o for o in objects if id(o) in keep]
+            findings.append(_duplicate(obj, earlier, excluded))
+        seen[obj.key] = obj
+        if not excluded:
+            keep[obj.key] = obj
+    ids = {id(o) for o in keep.values()}
+    return [o for o, _ in checked if id(o) in ids]
+
+
+def _duplicate(obj: ObjectInfo, earlier: ObjectInfo, excluded: bool) -> Finding:
+    outcome = (
+        "this later definition is invalid, so an earlier valid one stays in force"
+        if excluded
+        else "this later definition is the one analysed, as `kubectl apply` would keep it"
+    )
+    return Finding(
+        DUPLICATE_RULE_ID,
+        Severity.ERROR,
+        f"{obj.label} is defined twice (first at {earlier.span}); {outcome}",
+        obj.span,
+        obj.anchor("duplicate"),
+        (Related(earlier.span, f"first definition of {obj.label}"),),
+    )
 
 
 def _assemble(objects: list[ObjectInfo]) -> tuple[Model, list[str]]:

@@ -639,3 +639,11 @@ def test_mutated_manifests_never_raise(data: st.DataObject) -> None:
     assert all(f.span.line >= 1 for f in result.findings)
     if result.findings == () and template.kind == "NetworkPolicy" and mutated.get("kind") == "NetworkPolicy":
         assert len(result.model.policies) == 1
+
+
+def test_an_invalid_later_duplicate_leaves_the_earlier_in_force() -> None:
+    first = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}, ingress: [{}]}\n"
+    second = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\nspec: {podSelector: {}, policyTypes: [Sideways]}\n"
+    result = build_model(docs(first, "a.yaml") + docs(second, "b.yaml"))
+    assert sorted((f.rule_id, f.span.path) for f in result.findings) == [("duplicate-object", "b.yaml"), ("invalid-policy-types", "b.yaml")]
+    assert len(only_policy(result).ingress) == 1  # the earlier, valid definition
