@@ -38,7 +38,7 @@ class Explainer:
         self.modelled = modelled
 
     def _sat(self, assumptions: list[z3.BoolRef]) -> bool:
-        status, _ = check(self.enc.solver, [*assumptions, *self.enc.guards])
+        status, _ = check(self.enc.solver, [*assumptions, self.enc.all_on])
         if status is Status.UNKNOWN:
             raise _Budget
         return status is Status.SAT
@@ -175,6 +175,9 @@ class Explainer:
         minimisation in policy order, so the answer is deterministic)."""
         enc = self.enc
         names = {g.get_id(): g for g in enc.guards}
+        status, _ = check(enc.solver, [*query, *enc.guards])
+        if status is not Status.UNSAT:
+            return ()
         core = [g for g in enc.solver.unsat_core() if g.get_id() in names]
         order = {g.get_id(): i for i, g in enumerate(enc.guards)}
         core.sort(key=lambda g: order[g.get_id()])
@@ -202,5 +205,5 @@ class Explainer:
 
     def vacuous(self, domain: list[z3.BoolRef]) -> bool:
         """No endpoint in scope matches the property's selectors (or no port fits)."""
-        status, _ = check(self.enc.solver, [*domain, *self.enc.guards])
+        status, _ = check(self.enc.solver, [*domain, self.enc.all_on])
         return status is Status.UNSAT
