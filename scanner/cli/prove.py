@@ -86,6 +86,7 @@ def _text(results: list) -> str:  # type: ignore[type-arg]
     from npaudit.proofs import to_data
 
     lines: list[str] = []
+    notes: list[str] = []
     for r in results:
         data = to_data(r)
         o = r.outcome
@@ -104,5 +105,6 @@ def _text(results: list) -> str:  # type: ignore[type-arg]
             lines.append(f"  counterexample: {w.src.describe()} -> {w.dst.describe()} on {w.protocol.value} {w.port}")
             lines.append(f"    {w.egress.describe()}")
             lines.append(f"    {w.ingress.describe()}")
-        lines += [f"  note: {n}" for n in o.notes]
+        notes += [n for n in o.notes if n not in notes]
+    lines += [f"note: {n}" for n in notes]
     return "\n".join(lines) + "\n"
