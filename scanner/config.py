@@ -55,7 +55,8 @@ class Config:
         return with_overrides(
             builtin_catalogue(),
             extra=self.properties,
-            disabled=set(self.disabled) - set(self.enabled),
+            disabled=self.disabled,
+            enabled=self.enabled,
             severities=self.severities,
             params=self.params,
         )

@@ -167,7 +167,7 @@ def check_loaded(
     if options.only_rules is not None:
         findings = [f for f in findings if f.rule_id in options.only_rules]
     findings += run_rules(ctx, rules, progress=progress)
-    findings = _with_effective_severity(findings, loaded.catalogue)
+    findings = _with_effective_severity(findings, loaded.catalogue, options.only_rules)
     kept, suppressed, extra = _suppress(findings, loaded, lines_of)
     return Report(
         findings=tuple(sorted(kept + extra, key=Finding.sort_key)),
@@ -185,15 +185,17 @@ def check_loaded(
     )
 
 
-def _with_effective_severity(findings: list[Finding], catalogue: Catalogue) -> list[Finding]:
+def _with_effective_severity(
+    findings: list[Finding], catalogue: Catalogue, only: frozenset[str] | None = None
+) -> list[Finding]:
     """Severity overrides from the config apply to every finding of the rule; findings of rules
     disabled in the config are dropped. Without an override a finding keeps the severity its
     check chose (some rules report a lower severity for weaker evidence)."""
     out: list[Finding] = []
     for f in findings:
         meta = catalogue.get(f.rule_id)
-        if meta is not None and meta.status == "disabled":
-            continue
+        if meta is not None and meta.status == "disabled" and (only is None or f.rule_id not in only):
+            continue  # rules asked for by id (fixtures, prove) run even when disabled
         override = catalogue.severity_overrides.get(f.rule_id)
         if override is not None and override is not f.severity:
             f = Finding(f.rule_id, override, f.message, f.span, f.anchor, f.related, f.properties)

@@ -66,6 +66,7 @@ def rule_from_document(doc: Document, source: str) -> tuple[RuleMeta | None, lis
         status=str(data.get("status", "stable")),
         params=dict(data.get("params") or {}),
         source=source,
+        default_enabled=bool(data.get("default_enabled", True)),
     )
     return meta, []
 
@@ -122,6 +123,7 @@ def with_overrides(
     *,
     extra: Iterable[RuleMeta] = (),
     disabled: Iterable[str] = (),
+    enabled: Iterable[str] = (),
     severities: Mapping[str, Severity] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Catalogue:
@@ -134,7 +136,8 @@ def with_overrides(
             findings.append(_duplicate(meta, rules[meta.id]))
         else:
             rules[meta.id] = meta
-    off = set(disabled)
+    # opt-in rules are off unless enabled; `enable` also wins over `disable`
+    off = (set(disabled) | {rid for rid, m in rules.items() if not m.default_enabled}) - set(enabled)
     for rule_id, meta in list(rules.items()):
         changes: dict[str, Any] = {}
         if rule_id in off:

@@ -32,6 +32,8 @@ class RuleMeta:
     security_severity: float | None = None
     status: str = "stable"
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: False for opt-in rules: they run only when the config lists them in `rules.enable`.
+    default_enabled: bool = True
     source: str = ""
 
 
