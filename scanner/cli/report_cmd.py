@@ -8,8 +8,10 @@ the report), 2 on usage errors."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -56,11 +58,11 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, config_path: st
         progress("proving properties")
         verdicts, notes = _verdicts(loaded, ctx, scanned)
         progress("computing connectivity")
-        flows, dns_note = _flows(loaded.model)
+        flows = _flows(loaded.model)
     finally:
         progress.done()
-    if dns_note and not any("cluster DNS" in n for n in notes):  # said once (the prover models it too)
-        notes = (*notes, dns_note)
+    if flows.note and not any("cluster DNS" in n for n in notes):  # said once (the prover models it too)
+        notes = (*notes, flows.note)
     data = _gather(loaded, scanned, verdicts, notes, flows, fmt == "html" and not no_graph,
                    kubernetes_version or loaded.config.kubernetes_version)
     write_output(render_html(data) if fmt == "html" else render_md(data), output)
@@ -99,20 +101,36 @@ def _verdicts(loaded: Any, ctx: Any, scanned: Any) -> tuple[list[PropertyVerdict
     return out, proof_notes(results)
 
 
-def _flows(model: Any) -> tuple[list[Any], str]:
-    """Every allowed flow, with the cluster DNS assumed as `npaudit connectivity` does by
-    default (policies that allow DNS egress would otherwise point at nothing)."""
+#: A graph with more edges is not legible (and Graphviz gets slow); a table with more rows makes
+#: a page browsers struggle with. `npaudit connectivity` always gives everything.
+MAX_GRAPH_EDGES = 400
+MAX_FLOW_ROWS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class _Flows:
+    shown: list[Any]  # the first MAX_FLOW_ROWS flows in the engine's order
+    total: int
+    note: str
+
+
+def _flows(model: Any) -> _Flows:
+    """The allowed flows, with the cluster DNS assumed as `npaudit connectivity` does by
+    default (policies that allow DNS egress would otherwise point at nothing). Only the first
+    MAX_FLOW_ROWS are kept; the rest are counted."""
     from npaudit.engine import analyze
     from npaudit.engine.assumptions import with_cluster_dns
 
     model, dns = with_cluster_dns(model)
     note = (f"connectivity: the cluster DNS is not in the input; assumed {dns.display} "
             "(k8s-app: kube-dns, UDP/TCP 53) as `npaudit connectivity` does") if dns is not None else ""
-    return list(analyze(model).flows()), note
+    flows = analyze(model).flows()
+    shown = list(itertools.islice(flows, MAX_FLOW_ROWS))
+    return _Flows(shown, len(shown) + sum(1 for _ in flows), note)
 
 
 def _gather(loaded: Any, scanned: Any, verdicts: list[PropertyVerdict], notes: tuple[str, ...],
-            flows: list[Any], want_graph: bool, kubernetes_version: str | None) -> ComplianceData:
+            flows: _Flows, want_graph: bool, kubernetes_version: str | None) -> ComplianceData:
     from npaudit.report.compliance_build import GRAPH_LEGEND, flow_rows, graph_dot
 
     files = {d.path for d in loaded.documents} | {f.span.path for f in scanned.findings}
@@ -123,11 +141,18 @@ def _gather(loaded: Any, scanned: Any, verdicts: list[PropertyVerdict], notes: t
     if git is not None and git.dirty:
         extra.append(f"{len(git.dirty)} input files differ from commit {git.commit[:12]} (uncommitted changes): "
                      + ", ".join(git.dirty[:10]) + (" …" if len(git.dirty) > 10 else ""))
+    if flows.total > len(flows.shown):
+        extra.append(f"{flows.total} allowed flows: the table lists the first {len(flows.shown)}; "
+                     "`npaudit connectivity` lists them all")
     svg = None
-    if want_graph and flows:
-        svg, why = draw_svg(graph_dot(flows))
-        if svg is None:
-            extra.append(f"{why}; the connectivity is listed as a table")
+    if want_graph and flows.shown:
+        if flows.total > MAX_GRAPH_EDGES:
+            extra.append(f"the connectivity graph is not drawn: {flows.total} edges are more than a picture can show "
+                         f"legibly (limit {MAX_GRAPH_EDGES}); `npaudit connectivity --format dot` writes it")
+        else:
+            svg, why = draw_svg(graph_dot(flows.shown))
+            if svg is None:
+                extra.append(f"{why}; the connectivity is listed as a table")
     return ComplianceData(
         report=scanned,
         inputs=tuple(InputFile(p, h) for p, h in sha256_files(files)),
@@ -136,9 +161,10 @@ def _gather(loaded: Any, scanned: Any, verdicts: list[PropertyVerdict], notes: t
         generated_at=_now(),
         git_commit=git.commit if git is not None else None,
         graph_svg=svg,
-        flows=flow_rows(flows),
+        flows=flow_rows(flows.shown),
         notes=tuple(extra),
         graph_caption=GRAPH_LEGEND if svg else "",
+        flow_count=flows.total,
     )
 
 

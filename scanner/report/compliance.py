@@ -49,6 +49,8 @@ class ComplianceData:
     notes: tuple[str, ...] = field(default=())
     #: how to read the graph (edge colours), shown under it
     graph_caption: str = ""
+    #: all allowed flows when `flows` lists only the first ones (None: `flows` is complete)
+    flow_count: int | None = None
 
 
 _STATUS_CLASS = {"holds": "ok", "violated": "bad", "unknown": "warn"}
@@ -164,7 +166,8 @@ def _html_findings(findings: Sequence[Finding]) -> str:
 
 
 def _html_graph(data: ComplianceData) -> str:
-    head = f'<h2 id="graph">Connectivity</h2><p>{len(data.flows)} allowed flows between workloads and address ranges.</p>'
+    count = data.flow_count if data.flow_count is not None else len(data.flows)
+    head = f'<h2 id="graph">Connectivity</h2><p>{count} allowed flows between workloads and address ranges.</p>'
     rows = "".join(f"<tr><td>{_e(s)}</td><td>{_e(d)}</td><td>{_e(c)}</td></tr>" for s, d, c in data.flows)
     table = f"<table><tr><th>source</th><th>destination</th><th>connections</th></tr>{rows}</table>"
     if data.graph_svg:

@@ -194,7 +194,10 @@ def test_chromium_renders_the_content(report_html: Path, tmp_path: Path) -> None
     assert "NetworkPolicy compliance report" in dom
     for anchor in ('id="scope"', 'id="properties"', 'id="graph"', 'id="findings"'):
         assert anchor in dom, anchor
-    assert "no-db-from-ui" in dom and "namespace-without-default-deny" in dom
+    assert "no-db-from-ui" in dom
+    scan = _npaudit("scan", "examples/retail-store", "--format", "json")
+    for rule_id in {f["rule_id"] for f in json.loads(scan.stdout)["findings"]}:
+        assert rule_id in dom, rule_id
     if DOT is not None:
         assert "<svg" in dom
 
@@ -216,3 +219,25 @@ def test_chromium_screenshot_is_a_rendered_page(report_html: Path, tmp_path: Pat
     if DOT is not None:
         reds = sum(all(abs(c - e) < 14 for c, e in zip(p, EDGE_RED)) for p in sample)
         assert reds > 200, f"only {reds} pixels of graph edges in the first {HEIGHT}px"
+
+
+def test_large_connectivity_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the limits the graph is not drawn and the table lists the first flows; the count
+    stays the full one (the same as `npaudit connectivity`)."""
+    from click.testing import CliRunner
+
+    from npaudit.cli import cli, report_cmd
+
+    monkeypatch.setattr(report_cmd, "MAX_GRAPH_EDGES", 10)
+    monkeypatch.setattr(report_cmd, "MAX_FLOW_ROWS", 5)
+    monkeypatch.chdir(REPO_ROOT)
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "examples/retail-store", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    listed = CliRunner().invoke(cli, ["connectivity", "examples/retail-store"]).stdout
+    total = len([line for line in listed.splitlines() if " => " in line])
+    assert total > 10
+    assert "<svg" not in text and "the connectivity graph is not drawn" in text
+    assert len(_flow_rows(text)) == 5
+    assert f"{total} allowed flows" in text
