@@ -26,12 +26,12 @@ def render(report: Report, *, color: bool, quiet: bool) -> str:
     lines: list[str] = []
     previous: str | None = None
     for finding in reportable(report.findings):
-        if previous is not None and finding.span.path != previous:
-            lines.append("")
+        if previous is not None and finding.span.path != previous and not quiet:
+            lines.append("")  # a blank line between files, except in --quiet output
         previous = finding.span.path
         lines.append(_finding_line(finding, color))
         lines.extend(_related_lines(finding, color))
-    if lines:
+    if lines and not quiet:
         lines.append("")
     lines.append(_summary_line(summarize(report), color))
     if not quiet:
