@@ -45,7 +45,7 @@ def test_related_places_are_indented_notes_below_their_finding() -> None:
 
 
 def test_files_are_grouped_in_blocks_separated_by_a_blank_line() -> None:
-    text = render_text(sample_report(), color=False, quiet=True)
+    text = render_text(sample_report(), color=False, quiet=False)
     *blocks, summary = text.rstrip("\n").split("\n\n")
     paths = []
     for block in blocks:
@@ -54,6 +54,12 @@ def test_files_are_grouped_in_blocks_separated_by_a_blank_line() -> None:
         paths.append(rows[0][0])
     assert paths == ["k8s/broken.yaml", "k8s/catalog/netpol.yaml", "k8s/orders/netpol.yaml"]
     assert summary.startswith("2 errors")
+
+
+def test_quiet_output_has_no_blank_lines() -> None:
+    text = render_text(sample_report(), color=False, quiet=True)
+    assert "" not in text.rstrip("\n").split("\n")
+    assert text.rstrip("\n").split("\n")[-1].startswith("2 errors")
 
 
 def test_summary_line_and_notes() -> None:
