@@ -98,15 +98,15 @@ def phase_parse(root: Path) -> Iterator[Row]:
     timings = []
     for name, count in loaders():
         seconds, docs = _timed(lambda: sum(count(p.read_text(encoding="utf-8")) for p in files), f"parse-{name.split()[0]}")
-        timings.append((seconds, name, docs))
+        timings.append((seconds, name, docs, _last_cpu[0]))
     if not timings:
         raise Missing("no C-accelerated YAML loader (PyYAML with libyaml, or ruamel.yaml.clib)")
     timings.sort()
-    seconds, name, docs = timings[0]
-    others = "; ".join(f"{n} {t:.3f} s" for t, n, _ in timings[1:])
+    seconds, name, docs, cpu = timings[0]
+    others = "; ".join(f"{n} {t:.3f} s" for t, n, _, _ in timings[1:])
     size = sum(p.stat().st_size for p in files)
     note = f"floor: {name}{f' (also {others})' if others else ''}; {len(files)} files, {size / 1e6:.1f} MB, {docs} docs"
-    yield {"phase": "parse", "seconds": seconds, "note": note}
+    yield {"phase": "parse", "seconds": seconds, "cpu": cpu, "note": note}
 
 
 def _load(root: Path) -> Any:
@@ -205,9 +205,22 @@ def _failure(group: str, exc: Exception) -> Row:
     return {"phase": group, "seconds": None, "status": f"error: {type(exc).__name__}", "note": str(exc)[:200]}
 
 
+def peak_kb() -> int | None:
+    """This process's own peak resident memory (VmHWM) in kB. Unlike rusage's maxrss it does
+    not include the parent's memory, which the child held between fork and exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def main(argv: list[str]) -> int:
     group, root = argv[0], Path(argv[1]).resolve()
-    sys.stdout.write(json.dumps({"rows": run_group(group, root)}) + "\n")
+    rows = run_group(group, root)
+    sys.stdout.write(json.dumps({"rows": rows, "peak_kb": peak_kb()}) + "\n")
     return 0
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import generate, measure, nca, table
+from benchmarks import measure, nca, table
 from benchmarks.cluster import Size
 from benchmarks.hooks import NOT_IMPLEMENTED, PROPERTY
 from benchmarks.table import Row
@@ -61,8 +61,9 @@ def _child_rows(size: str, group: str, tree: Path, s: Settings) -> list[Row]:
         payload = json.loads(m.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         return [Row(size, group, None, m.peak_kb, f"error (exit {m.returncode})", m.last_error_line())]
+    peak = payload.get("peak_kb") or m.peak_kb
     return [
-        Row(size, r["phase"], r["seconds"], m.peak_kb, r["status"], r.get("note", ""), cpu_seconds=r.get("cpu"))
+        Row(size, r["phase"], r["seconds"], peak, r["status"], r.get("note", ""), cpu_seconds=r.get("cpu"))
         for r in payload["rows"]
     ]
 
@@ -102,19 +103,26 @@ def _cli_row(size: str, phase: str, args: Sequence[str], cwd: Path, s: Settings,
     return Row(size, phase, m.seconds, m.peak_kb, "ok", f"{note} (exit {m.returncode})", cpu_seconds=m.cpu_seconds)
 
 
+def _generate(size: Size, seed: int, target: Path, *, mutate: bool = False) -> None:
+    """Write the tree in a child process: the harness stays small, and its memory (which every
+    child holds between fork and exec) does not inflate the children's rusage peaks."""
+    argv = [sys.executable, "-m", "benchmarks.generate", "--size", size.name, "--seed", str(seed), "--out", str(target)]
+    if mutate:
+        argv.append("--mutate-one-policy")
+    subprocess.run(argv, check=True, cwd=REPO_ROOT, env=_child_env(), stdout=subprocess.DEVNULL)
+
+
 def _git_revisions(size: Size, seed: int, target: Path) -> None:
     """A Git repository with two commits: the cluster, then the same with one policy changed."""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    tree = generate.build(size, seed)
     git = ["git", "-C", str(target), "-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
     subprocess.run([*git, "init", "-q"], check=True)
-    generate.write(tree.texts(), target)
+    _generate(size, seed, target)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "base"], check=True)
-    mutated, _ = generate.mutate_one_policy(tree)
-    generate.write(mutated.texts(), target)
+    _generate(size, seed, target, mutate=True)
     subprocess.run([*git, "commit", "-qam", "one policy changed"], check=True)
 
 
@@ -134,7 +142,7 @@ def run_size(size: Size, s: Settings) -> list[Row]:
     tree = base / "tree"
     if tree.exists():
         shutil.rmtree(tree)
-    generate.write(generate.build(size, s.seed).texts(), tree)
+    _generate(size, s.seed, tree)
     rows: list[Row] = []
 
     def add(measure_once: Callable[[], list[Row]]) -> None:
