@@ -33,12 +33,28 @@ class PolicyTerms:
 class Formula:
     """Builds the guarded terms of every policy once and the direction formulas from them."""
 
-    def __init__(self, policies: Sequence[Policy], comp: Compiler, src: Endpoint, dst: Endpoint, pkt: Packet) -> None:
+    def __init__(self, policies: Sequence[Policy], comp: Compiler, src: Endpoint, dst: Endpoint, pkt: Packet,
+                 *, lazy: bool = False) -> None:
+        """`lazy`: compile a policy only when `terms(i)` asks for it (sliced questions touch a
+        few namespaces); `policies`, `isolated` and `allows` then stay empty."""
         self.comp, self.src, self.dst, self.pkt = comp, src, dst, pkt
         self._rule_cache: dict[tuple[object, ...], z3.BoolRef] = {}
-        self.policies = [self._policy(i, p) for i, p in enumerate(policies)]
-        self.isolated = {d: self._isolated(d) for d in Direction}
-        self.allows = {d: self._allows(d) for d in Direction}
+        self._source = tuple(policies)
+        self._compiled: dict[int, PolicyTerms] = {}
+        self.policies: list[PolicyTerms] = [] if lazy else [self.terms(i) for i in range(len(policies))]
+        self.isolated = {} if lazy else {d: self._isolated(d) for d in Direction}
+        self.allows = {} if lazy else {d: self._allows(d) for d in Direction}
+
+    def terms(self, index: int) -> PolicyTerms:
+        """The guarded terms of the policy at `index`, compiled once."""
+        found = self._compiled.get(index)
+        if found is None:
+            found = self._compiled[index] = self._policy(index, self._source[index])
+        return found
+
+    def compiled(self) -> list[PolicyTerms]:
+        """Every policy compiled so far, in model order."""
+        return [self._compiled[i] for i in sorted(self._compiled)]
 
     def side(self, direction: Direction) -> Endpoint:
         """The endpoint a policy of `direction` selects."""

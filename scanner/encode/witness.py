@@ -61,7 +61,9 @@ class Explainer:
         fixed.append(var == self._minimize(var, fixed, hi))
 
     # -- counterexamples --------------------------------------------------------------------
-    def witness(self, query: list[z3.BoolRef], subjects: tuple[Endpoint, ...]) -> tuple[Witness | None, EndpointView | None] | None:
+    def canonical_model(self, query: list[z3.BoolRef], subjects: tuple[Endpoint, ...]) -> z3.ModelRef | None:
+        """The canonical model of `query`: `subjects` fixed in that order, then (for two
+        subjects) the protocol and port. None when the budget ran out."""
         enc = self.enc
         fixed = list(query)
         try:
@@ -74,7 +76,17 @@ class Explainer:
                 return None
         except _Budget:
             return None
-        m = enc.solver.model()
+        return enc.solver.model()
+
+    def view(self, e: Endpoint, m: z3.ModelRef) -> EndpointView:
+        """One endpoint of a model in model types."""
+        return self._view(e, m)
+
+    def witness(self, query: list[z3.BoolRef], subjects: tuple[Endpoint, ...]) -> tuple[Witness | None, EndpointView | None] | None:
+        enc = self.enc
+        m = self.canonical_model(query, subjects)
+        if m is None:
+            return None
         if len(subjects) == 1:
             return None, self._view(subjects[0], m)
         return Witness(

@@ -1,0 +1,315 @@
+"""Is a policy, rule, peer or port entry redundant for ANY pod that could exist?
+
+Direction-local, like the workloads-scope rules: an item of policy P (namespace N, direction
+d) is redundant when, for every pod x that could exist in N, x's d-side verdict toward every
+peer (any pod in the repository's namespaces - or in a new namespace when allowed - and any
+address outside the cluster) on every protocol and port is the same with and without it.
+Removing a whole policy can change a side both ways: its rules stop allowing (narrowing), and
+when nothing else isolates x the side opens up (widening); the question compares the side
+formula with and without P, so both count. Removing a rule, peer or port entry only narrows.
+
+Sliced per (namespace, direction): only the policies of N that list d can decide x's d-side,
+so a question names only their compiled terms (compiled lazily, once) and passes their guards
+as assumptions on one long-lived solver; no push/pop. The encoding is symbolic: a pod that
+could exist has free labels and named ports, which covers every workload of the repository
+except pods with recorded addresses (cluster snapshots), whose classes are kept so ipBlocks
+match them as they do in the semantics. When redundant, a minimised unsat core over the other
+guards names the covering policies (they keep x isolated) and rules (they admit the traffic).
+
+A session mirrors the removals of the workloads-scope analysis: every item it finds redundant
+is treated as removed for later questions, so all items reported together can go together.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import z3
+
+from npaudit.encode.compile import Compiler
+from npaudit.encode.domain import endpoint_domain, packet_domain
+from npaudit.encode.formula import Formula, PolicyTerms
+from npaudit.encode.outcome import EndpointView, RuleRef, Verdict
+from npaudit.encode.solver import SolverSettings, Status, check, make_solver
+from npaudit.encode.symbols import Endpoint, hyp_index, make_endpoint, make_packet
+from npaudit.encode.vocab import Vocabulary
+from npaudit.encode.witness import MAX_CORE_TO_MINIMISE, Explainer
+from npaudit.model.types import PROTOCOLS, Direction, Model, Policy, Protocol, Workload
+
+RuleKey = tuple[int, Direction, int]  # (policy index, direction, rule index)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A connection whose `direction` side changes without the item: `subject` is the pod of
+    that side (destination for ingress, source for egress), `peer` the other end."""
+
+    direction: Direction
+    subject: EndpointView
+    peer: EndpointView
+    protocol: Protocol
+    port: int
+    lost: bool  # True: the side allows it only with the item; False: only without (widening)
+
+    def describe(self) -> str:
+        verb = "lose" if self.lost else "gain"
+        way = "from" if self.direction is Direction.INGRESS else "to"
+        return (f"{self.subject.describe()} would {verb} {self.direction.value.lower()} {way} "
+                f"{self.peer.describe()} on {self.protocol.value} {self.port}")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """HOLDS: redundant for any pod (`covering` = a minimal set of policies that keep the pods
+    isolated and rules that admit the traffic). VIOLATED: `change` is a pod that could exist
+    whose side the item decides (None if the witness could not be canonicalised). UNKNOWN:
+    the solver ran out of budget (`reason`); never read as redundant."""
+
+    verdict: Verdict
+    covering: tuple[Policy | RuleRef, ...] = ()
+    change: Change | None = None
+    reason: str = ""
+
+    @property
+    def redundant(self) -> bool:
+        return self.verdict is Verdict.HOLDS
+
+
+class Oracle:
+    """The symbolic encoding the redundancy questions share (one z3 context and solver)."""
+
+    def __init__(self, model: Model, vocab: Vocabulary, settings: SolverSettings) -> None:
+        # pods with recorded addresses stay as classes (ipBlocks match them); everything else
+        # is covered by the pod that could exist, whose labels and named ports are free
+        self.vocab = replace(vocab, classes=tuple(c for c in vocab.classes if c.ips))
+        self.model = model
+        self.ctx = z3.Context()
+        self.comp = Compiler(self.vocab, self.ctx)
+        self.src = make_endpoint("src", self.vocab, self.ctx)
+        self.dst = make_endpoint("dst", self.vocab, self.ctx)
+        self.pkt = make_packet(self.ctx)
+        self.formula = Formula(model.policies, self.comp, self.src, self.dst, self.pkt, lazy=True)
+        self.solver = make_solver(self.ctx, settings)
+        self.solver.add(*endpoint_domain(self.src, self.vocab), *endpoint_domain(self.dst, self.vocab),
+                        *packet_domain(self.pkt))
+        self.all_on = z3.Bool("on", self.ctx)  # the Explainer assumes it; guards are passed one by one
+        self.solver.add(self.all_on)
+        self.hyp = hyp_index(self.vocab)
+        self.index = {id(p): i for i, p in enumerate(model.policies)}
+        self.slices: dict[tuple[str, Direction], list[int]] = {}
+        for i, p in enumerate(model.policies):
+            for d in p.policy_types:
+                self.slices.setdefault((p.namespace, d), []).append(i)
+        #: seconds of every question, per slice (namespace, direction)
+        self.timings: dict[tuple[str, Direction], list[float]] = {}
+
+    def terms(self, i: int) -> PolicyTerms:
+        return self.formula.terms(i)
+
+    def session(self, *, allow_new_namespaces: bool = False, modelled: Workload | None = None) -> Session:
+        return Session(self, allow_new_namespaces, modelled)
+
+
+class Session:
+    """Questions in order, with the removals of the items found redundant so far."""
+
+    def __init__(self, oracle: Oracle, allow_new_namespaces: bool, modelled: Workload | None) -> None:
+        self.o = oracle
+        self.allow_new = allow_new_namespaces
+        self.explainer = Explainer(oracle, modelled)  # type: ignore[arg-type]  # duck-typed encoding
+        self.removed: set[int] = set()
+        self.removed_rules: set[RuleKey] = set()
+        self.kept: dict[RuleKey, tuple[list[int], list[int]]] = {}  # rules that lost peers/ports
+
+    # -- public questions -----------------------------------------------------------------
+    def policy(self, policy: Policy) -> Answer:
+        """Redundant for every direction of its policyTypes; removed when it is."""
+        i = self.o.index[id(policy)]
+        covering: list[Policy | RuleRef] = []
+        for d in sorted(policy.policy_types, key=lambda x: x.value):
+            with_ = self._ok(policy.namespace, d, {})
+            without = self._ok(policy.namespace, d, {}, skip=i)
+            t = self.o.terms(i)
+            mine = [t.guard, *(g for (rd, _), g in t.rule_guards.items() if rd is d)]
+            answer = self._ask(policy.namespace, d, [z3.Xor(with_, without)], mine, skip=i,
+                               lost=lambda m, w=with_: z3.is_true(m.eval(w, model_completion=True)),
+                               parts=(with_, without))
+            if not answer.redundant:
+                return answer
+            covering += [c for c in answer.covering if c not in covering]
+        self.removed.add(i)
+        return Answer(Verdict.HOLDS, tuple(covering))
+
+    def rule(self, policy: Policy, direction: Direction, index: int) -> Answer:
+        key = (self.o.index[id(policy)], direction, index)
+        target = self._rule_term(key)
+        answer = self._entry(policy, key, target, {key: None})
+        if answer.redundant:
+            self.removed_rules.add(key)
+        return answer
+
+    def peer(self, policy: Policy, direction: Direction, index: int, j: int) -> Answer:
+        key = (self.o.index[id(policy)], direction, index)
+        peers, ports = self._kept(key)
+        rule = policy.rules(direction)[index]
+        guard = self.o.terms(key[0]).rule_guards[(direction, index)]
+        other = self._other(direction)
+        ports_term = self.o.comp.ports([rule.ports[k] for k in ports], self.o.dst, self.o.pkt)
+        target = self.o.comp.and_([guard, self.o.comp.peer(rule.peers[j], policy.namespace, other), ports_term])
+        rest = self._body(policy, key, [m for m in peers if m != j], ports)
+        answer = self._entry(policy, key, target, {key: rest})
+        if answer.redundant:
+            peers.remove(j)
+        return answer
+
+    def port(self, policy: Policy, direction: Direction, index: int, k: int) -> Answer:
+        key = (self.o.index[id(policy)], direction, index)
+        peers, ports = self._kept(key)
+        rule = policy.rules(direction)[index]
+        guard = self.o.terms(key[0]).rule_guards[(direction, index)]
+        target = self.o.comp.and_([guard, self._peers_term(policy, key, peers),
+                                   self.o.comp.port_spec(rule.ports[k], self.o.dst, self.o.pkt)])
+        rest = self._body(policy, key, peers, [m for m in ports if m != k])
+        answer = self._entry(policy, key, target, {key: rest})
+        if answer.redundant:
+            ports.remove(k)
+        return answer
+
+    # -- terms of the current state ----------------------------------------------------------
+    def _other(self, d: Direction) -> Endpoint:
+        return self.o.src if d is Direction.INGRESS else self.o.dst
+
+    def _kept(self, key: RuleKey) -> tuple[list[int], list[int]]:
+        if key not in self.kept:
+            rule = self.o.model.policies[key[0]].rules(key[1])[key[2]]
+            self.kept[key] = (list(range(len(rule.peers))), list(range(len(rule.ports))))
+        return self.kept[key]
+
+    def _peers_term(self, policy: Policy, key: RuleKey, peers: Sequence[int]) -> z3.BoolRef:
+        rule = policy.rules(key[1])[key[2]]
+        if not rule.peers:
+            return self.o.comp.true  # no from/to: every peer
+        other = self._other(key[1])
+        return self.o.comp.or_([self.o.comp.peer(rule.peers[j], policy.namespace, other) for j in peers])
+
+    def _body(self, policy: Policy, key: RuleKey, peers: Sequence[int], ports: Sequence[int]) -> z3.BoolRef:
+        rule = policy.rules(key[1])[key[2]]
+        guard = self.o.terms(key[0]).rule_guards[(key[1], key[2])]
+        ports_term = self.o.comp.ports([rule.ports[k] for k in ports], self.o.dst, self.o.pkt)
+        return self.o.comp.and_([guard, self._peers_term(policy, key, peers), ports_term])
+
+    def _rule_term(self, key: RuleKey) -> z3.BoolRef:
+        if key in self.kept:
+            return self._body(self.o.model.policies[key[0]], key, *self.kept[key])
+        return self.o.terms(key[0]).rules[(key[1], key[2])]
+
+    def _slice(self, namespace: str, d: Direction, skip: int | None = None) -> list[int]:
+        return [i for i in self.o.slices.get((namespace, d), ()) if i not in self.removed and i != skip]
+
+    def _ok(self, namespace: str, d: Direction, swap: dict[RuleKey, z3.BoolRef | None], skip: int | None = None) -> z3.BoolRef:
+        """The d-side of a pod in `namespace` lets the connection through: not isolated, or a
+        rule of a selecting policy admits it. `swap` replaces (term) or drops (None) rules."""
+        comp, isolated, allows = self.o.comp, [], []
+        for i in self._slice(namespace, d, skip):
+            t = self.o.terms(i)
+            isolated.append(t.selects[d])
+            rules = []
+            for (rd, r) in t.rules:
+                key = (i, rd, r)
+                if rd is not d or key in self.removed_rules:
+                    continue
+                rules.append(swap[key] if key in swap else self._rule_term(key))
+            rules = [x for x in rules if x is not None]
+            if rules:
+                allows.append(comp.and_([t.selects[d], comp.or_(rules)]))
+        return comp.or_([z3.Not(comp.or_(isolated)), comp.or_(allows)])
+
+    def _guards(self, namespace: str, d: Direction) -> list[z3.BoolRef]:
+        out = []
+        for i in self._slice(namespace, d):
+            t = self.o.terms(i)
+            out.append(t.guard)
+            out += [g for (rd, r), g in t.rule_guards.items() if rd is d and (i, rd, r) not in self.removed_rules]
+        return out
+
+    # -- asking ------------------------------------------------------------------------------
+    def _entry(self, policy: Policy, key: RuleKey, target: z3.BoolRef, swap: dict[RuleKey, z3.BoolRef | None]) -> Answer:
+        """Removing an entry only narrows: is there traffic the entry admits (for a pod the
+        policy selects) that nothing else left admits?"""
+        t = self.o.terms(key[0])
+        d = key[1]
+        without = self._ok(policy.namespace, d, swap)
+        query = self.o.comp.and_([t.selects[d], target, z3.Not(without)])
+        return self._ask(policy.namespace, d, [query], [t.guard, t.rule_guards[(d, key[2])]],
+                         lost=lambda m: True, parts=None)
+
+    def _domain(self, namespace: str, d: Direction) -> list[z3.BoolRef]:
+        x, other = (self.o.dst, self.o.src) if d is Direction.INGRESS else (self.o.src, self.o.dst)
+        out = [x.pod, self.o.comp.in_namespace(namespace, x)]
+        if not self.allow_new:
+            out.append(z3.Implies(other.pod, other.ns != self.o.vocab.other_ns))
+        return out
+
+    def _ask(self, namespace: str, d: Direction, query: list[z3.BoolRef], mine: list[z3.BoolRef], *,
+             lost: object, parts: tuple[z3.BoolRef, z3.BoolRef] | None, skip: int | None = None) -> Answer:
+        start = time.perf_counter()
+        try:
+            return self._decide(namespace, d, query, mine, lost, parts)
+        finally:
+            self.o.timings.setdefault((namespace, d), []).append(time.perf_counter() - start)
+
+    def _decide(self, namespace: str, d: Direction, query: list[z3.BoolRef], mine: list[z3.BoolRef],
+                lost: object, parts: tuple[z3.BoolRef, z3.BoolRef] | None) -> Answer:
+        ids = {g.get_id() for g in mine}
+        others = [g for g in self._guards(namespace, d) if g.get_id() not in ids]
+        fixed = [*self._domain(namespace, d), *query, *mine]
+        status, reason = check(self.o.solver, [*fixed, *others])
+        if status is Status.UNKNOWN:
+            return Answer(Verdict.UNKNOWN, reason=reason)
+        if status is Status.UNSAT:
+            return Answer(Verdict.HOLDS, self._cover(fixed, others))
+        m = self.o.solver.model()
+        gone = bool(lost(m))  # type: ignore[operator]
+        if parts is not None:  # a policy: canonicalise the side that actually changes
+            with_, without = parts
+            fixed = [*fixed[: -len(query) - len(mine)], z3.And(with_, z3.Not(without)) if gone
+                     else z3.And(without, z3.Not(with_)), *mine]
+        return Answer(Verdict.VIOLATED, change=self._change(d, [*fixed, *others], gone))
+
+    def _change(self, d: Direction, query: list[z3.BoolRef], lost: bool) -> Change | None:
+        x, other = (self.o.dst, self.o.src) if d is Direction.INGRESS else (self.o.src, self.o.dst)
+        m = self.explainer.canonical_model(query, (x, other))
+        if m is None:
+            return None
+        return Change(d, self.explainer.view(x, m), self.explainer.view(other, m),
+                      PROTOCOLS[m.eval(self.o.pkt.proto, model_completion=True).as_long()],
+                      m.eval(self.o.pkt.port, model_completion=True).as_long(), lost)
+
+    def _cover(self, fixed: list[z3.BoolRef], others: list[z3.BoolRef]) -> tuple[Policy | RuleRef, ...]:
+        """A minimal set of the other guards that keeps the question unsatisfiable (deletion
+        in policy order; a big core is reported as it is, correct but not minimal)."""
+        names = {g.get_id() for g in others}
+        core = [g for g in self.o.solver.unsat_core() if g.get_id() in names]
+        order = {g.get_id(): n for n, g in enumerate(others)}
+        core.sort(key=lambda g: order[g.get_id()])
+        if len(core) <= MAX_CORE_TO_MINIMISE:
+            for g in list(core):
+                if all(x.get_id() != g.get_id() for x in core):
+                    continue  # dropped by a smaller core already
+                trial = [x for x in core if x.get_id() != g.get_id()]
+                status, _ = check(self.o.solver, [*fixed, *trial])
+                if status is Status.UNSAT:
+                    kept = {x.get_id() for x in self.o.solver.unsat_core()}
+                    core = [x for x in trial if x.get_id() in kept]
+        return tuple(self._meaning(g) for g in core)
+
+    def _meaning(self, guard: z3.BoolRef) -> Policy | RuleRef:
+        for t in self.o.formula.compiled():
+            if t.guard.get_id() == guard.get_id():
+                return t.policy
+            for (d, index), g in t.rule_guards.items():
+                if g.get_id() == guard.get_id():
+                    return RuleRef(t.policy, t.policy.rules(d)[index])
+        raise KeyError(str(guard))
