@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--compare-nca", action="store_true", help="also run network-config-analyzer (installed into WORKDIR/nca-venv)")
     p.add_argument("--nca-connectivity-timeout", type=float, default=600.0, metavar="S", help="[600]")
     p.add_argument("--nca-redundancy-timeout", type=float, default=300.0, metavar="S", help="[300]")
+    p.add_argument("--nca-max-workloads", type=int, default=1000, metavar="N",
+                   help="run NCA only on sizes with at most N workloads [1000]: it took minutes at 1,000")
     p.add_argument("--timeout", type=float, default=1800.0, metavar="S", help="per npaudit phase [1800]")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--repeat", type=int, default=1, metavar="N", help="keep the fastest of N runs of every npaudit row and the floor [1]")
@@ -53,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes=sizes, phases=phases, workdir=workdir, seed=args.seed, timeout=args.timeout, repeat=args.repeat,
         profile_dir=args.profile.resolve() if args.profile else None,
         compare_nca=args.compare_nca, nca_connectivity_timeout=args.nca_connectivity_timeout,
-        nca_redundancy_timeout=args.nca_redundancy_timeout,
+        nca_redundancy_timeout=args.nca_redundancy_timeout, nca_max_workloads=args.nca_max_workloads,
         progress=lambda line: (sys.stderr.write(line + "\n"), sys.stderr.flush()),
     )
     try:

@@ -44,6 +44,7 @@ class Settings:
     compare_nca: bool = False
     nca_connectivity_timeout: float = 600.0
     nca_redundancy_timeout: float = 300.0
+    nca_max_workloads: int = 1000  # larger sizes: the NCA rows say they were not run
     progress: Callable[[str], None] = field(default=lambda line: None)
 
 
@@ -164,7 +165,10 @@ def run_size(size: Size, s: Settings) -> list[Row]:
         repo = base / "git"
         _git_revisions(size, s.seed, repo)
         add(lambda: [_cli_row(size.name, "diff-cli", ["diff", "--base", "HEAD~1", "--head", "HEAD", "-o", os.devnull, "."], repo, s, {0, 1})])
-    if s.compare_nca:
+    if s.compare_nca and size.workloads > s.nca_max_workloads:
+        add(lambda: [Row(size.name, "nca-connectivity", None, None, "not run",
+                         f"size above --nca-max-workloads {s.nca_max_workloads}")])
+    elif s.compare_nca:
         nca_rows = _nca_rows(size, tree, base, s)  # once: minutes per run
         add(lambda: nca_rows)
     return rows
