@@ -52,6 +52,11 @@ class DnsModel:
         labels = {str(k): str(v) for k, v in dict(raw["labels"]).items()}
         return cls(str(raw["model"]), str(raw["namespace"]), str(raw["name"]), labels, ports)
 
+    @classmethod
+    def never(cls) -> DnsModel:
+        """No modelled DNS (for models that already hold it)."""
+        return replace(cls.from_config({}), mode="never")
+
     @property
     def selector(self) -> LabelSelector:
         return LabelSelector(tuple(Requirement(k, Operator.IN, (v,)) for k, v in sorted(self.labels.items())))

@@ -13,6 +13,7 @@ from typing import Any
 
 import z3
 
+from npaudit.encode import isolation, sets
 from npaudit.encode.compile import Compiler, VocabularyGap
 from npaudit.encode.dns import DnsModel, with_dns
 from npaudit.encode.domain import endpoint_domain, packet_domain
@@ -91,30 +92,55 @@ class Encoding:
 
 
 class Prover:
-    """Answers property questions about one model. Build with `build_prover`."""
+    """Answers property questions about one model. Build with `build_prover`.
 
-    def __init__(self, model: Model, settings: SolverSettings, dns: DnsModel, extras: Extras = Extras()) -> None:
+    `engine`: "auto" answers workloads-scope reach questions with the semantics engine
+    (`encode/sets.py`, exact and fast on large models) and default-deny per namespace on a
+    slice holding only that namespace's policies; "z3" asks the whole-model encoding for
+    everything (the differential tests compare the two)."""
+
+    def __init__(self, model: Model, settings: SolverSettings, dns: DnsModel, extras: Extras = Extras(),
+                 engine: str = "auto") -> None:
         self.source_model = model
         self.model, self.modelled_dns = with_dns(model, dns)
         self.settings = settings
+        self.engine = engine
         self._extras = extras
-        self.enc = self._encode()
+        self._enc: Encoding | None = None
+        self._vocab: Vocabulary | None = None
+        self._sets: Any = None
+        self._slices: dict[str, Any] = {}  # any-pod default-deny slices (encode/isolation.py)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        """The vocabulary of the model and the properties asked so far (no z3 needed)."""
+        if self._vocab is None:
+            self._vocab = build_vocabulary(
+                self.model,
+                extra_pod_selectors=sorted(self._extras.pod, key=repr),
+                extra_ns_selectors=sorted(self._extras.ns, key=repr),
+                extra_port_names=self._extras.port_names,
+            )
+        return self._vocab
+
+    @property
+    def enc(self) -> Encoding:
+        """The whole-model z3 encoding, built on first use."""
+        if self._enc is None:
+            self._enc = Encoding(self.model, self.vocab, self.settings)
+        return self._enc
 
     def _encode(self) -> Encoding:
-        vocab = build_vocabulary(
-            self.model,
-            extra_pod_selectors=sorted(self._extras.pod, key=repr),
-            extra_ns_selectors=sorted(self._extras.ns, key=repr),
-            extra_port_names=self._extras.port_names,
-        )
-        return Encoding(self.model, vocab, self.settings)
+        self._vocab, self._sets = None, None
+        self._enc = Encoding(self.model, self.vocab, self.settings)
+        return self._enc
 
     def prepare(self, extras: Extras) -> None:
-        """Make sure the vocabulary covers `extras`; rebuilds the encoding at most once per call."""
+        """Make sure the vocabulary covers `extras`; the encodings are rebuilt lazily."""
         merged = self._extras.union(extras)
         if merged != self._extras:
             self._extras = merged
-            self.enc = self._encode()
+            self._enc, self._vocab, self._sets = None, None, None
 
     def notes(self) -> tuple[str, ...]:
         out = []
@@ -122,8 +148,9 @@ class Prover:
             w = self.modelled_dns
             labels = ", ".join(f"{k}={v}" for k, v in sorted(w.labels.items()))
             out.append(f"the cluster DNS is not in the repository: modelled as {w.display} ({labels}; UDP/TCP 53)")
-        for w in self.enc.vocab.host_network:
-            out.append(f"{w.display} uses hostNetwork: outside NetworkPolicy enforcement, left out")
+        for w in self.model.workloads:
+            if w.host_network:
+                out.append(f"{w.display} uses hostNetwork: outside NetworkPolicy enforcement, left out")
         return tuple(out)
 
     # -- questions ---------------------------------------------------------------------------
@@ -143,10 +170,13 @@ class Prover:
         must-reach (`must=True`): every such connection is allowed.
         `limit`: how many counterexamples (distinct source/destination classes) to list."""
         self.prepare(Extras.of((*src, *dst), ports))
+        if self.engine != "z3" and scope is Scope.WORKLOADS and sets.supported(src, dst, ports):
+            return self._set_reach().reach(must=must, src=src, dst=dst, ports=ports, limit=limit,
+                                           explain=explain, notes=self.notes(), budget=self.settings.rlimit)
         try:
             return self._reach(must, src, dst, ports, scope, allow_new_namespaces, limit, explain)
         except VocabularyGap:  # a selector value only a previous build lacked: cannot recur
-            self.enc = self._encode()
+            self._encode()
             return self._reach(must, src, dst, ports, scope, allow_new_namespaces, limit, explain)
 
     def _reach(self, must: bool, src: Sequence[EndpointSelector], dst: Sequence[EndpointSelector], ports: Sequence[PortSpec],
@@ -162,6 +192,11 @@ class Prover:
         if outcome.verdict is not Verdict.VIOLATED or limit <= 1:
             return outcome
         return replace(outcome, witnesses=self._more(query, outcome, limit))
+
+    def _set_reach(self) -> sets.SetReach:
+        if self._sets is None:
+            self._sets = sets.SetReach(self.model, self.vocab, self.modelled_dns)
+        return self._sets
 
     def _more(self, query: list[z3.BoolRef], first: Outcome, limit: int) -> tuple[Witness, ...]:
         """Further canonical counterexamples, each with a (source, destination) class pair not
@@ -191,6 +226,14 @@ class Prover:
         self, direction: Direction, namespace: str, *, scope: Scope = Scope.ANY_POD, explain: bool = True
     ) -> Outcome:
         """default-deny: every pod of `namespace` is isolated for `direction`."""
+        if self.engine != "z3":
+            return isolation.decide(self, direction, namespace, scope, explain)
+        return self.isolation_whole(direction, namespace, scope=scope, explain=explain)
+
+    def isolation_whole(
+        self, direction: Direction, namespace: str, *, scope: Scope = Scope.ANY_POD, explain: bool = True
+    ) -> Outcome:
+        """`isolation` on this prover's whole encoding."""
         enc = self.enc
         e = enc.formula.side(direction)
         if namespace not in enc.vocab.namespaces:
@@ -262,7 +305,7 @@ class Prover:
             ns_ok = sel.namespace_selector is None or matches(sel.namespace_selector, self.model.namespace_labels(w.namespace))
             return sel.ip_block is None and ns_ok and matches(sel.pod_selector, w.labels)
 
-        return tuple(w for c in self.enc.vocab.classes for w in c.workloads if any(hit(w, s) for s in sels))
+        return tuple(w for c in self.vocab.classes for w in c.workloads if any(hit(w, s) for s in sels))
 
 
 def build_prover(model: Model, config: Mapping[str, Any] | None = None) -> Prover:
@@ -278,4 +321,5 @@ def build_prover(model: Model, config: Mapping[str, Any] | None = None) -> Prove
         except PropertyError:
             continue  # reported by the check itself
         extras = extras.union(Extras.of((*prop.src, *prop.dst), prop.ports))
-    return Prover(model, SolverSettings.from_config(config), DnsModel.from_config(config), extras)
+    engine = str((config.get("prove") or {}).get("engine", "auto"))
+    return Prover(model, SolverSettings.from_config(config), DnsModel.from_config(config), extras, engine=engine)
