@@ -24,10 +24,11 @@ from npaudit.findings import Severity
 @click.option("--allow-new-namespaces", is_flag=True, help="any-pod scope: also pods in namespaces that are not in the repository.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write the result to FILE instead of standard output.")
+@click.option("--engine", type=click.Choice(["auto", "z3"]), help="auto (default): workloads-scope reach by the semantics engine, default-deny per namespace; z3: every question on the whole-model Z3 encoding.")
 @click.option("--config", "config_path", metavar="FILE", help="Config file (default: .npaudit.yaml found from the working directory up to the repository root).")
 @guarded
 def prove(paths: tuple[str, ...], property_ids: tuple[str, ...], all_: bool, scope: str | None,
-          allow_new_namespaces: bool, fmt: str, output: str | None, config_path: str | None) -> None:
+          allow_new_namespaces: bool, fmt: str, output: str | None, engine: str | None, config_path: str | None) -> None:
     """Prove properties of the policies in PATHS (default: the config's include, or '.').
 
     \b
@@ -50,6 +51,8 @@ def prove(paths: tuple[str, ...], property_ids: tuple[str, ...], all_: bool, sco
         sys.exit(EXIT_USAGE)
     rules = select_properties(loaded.catalogue, property_ids, all_)
     ctx = make_context(loaded.model, loaded.config)
+    if engine:
+        ctx.config = {**ctx.config, "prove": {**(ctx.config.get("prove") or {}), "engine": engine}}
     results = run(ctx, rules, scope=Scope(scope) if scope else None, allow_new_namespaces=allow_new_namespaces)
     if fmt == "json":
         text = _json(results)
