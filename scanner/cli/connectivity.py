@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import click
 
 from npaudit.cli.common import guarded, read_stdin_if_needed, write_output
-from npaudit.engine.connectivity import Flow
+from npaudit.algebra.ports import PortSet
+from npaudit.engine.connectivity import FlowGroup
 from npaudit.engine.explain import focus_ports
 from npaudit.engine.lookup import find_endpoints, parse_port
 from npaudit.engine.types import HostNetwork
@@ -49,6 +52,25 @@ def _matches(endpoint: object, wanted: list[object] | None) -> bool:
                for w in wanted)
 
 
+def _filtered(groups: Iterable[FlowGroup], wanted_src: list[object] | None, wanted_dst: list[object] | None,
+              focus: PortSet | None) -> list[FlowGroup]:
+    """The groups restricted to the wanted sources, destinations and ports (shared target
+    lists are filtered once)."""
+    if wanted_src is None and wanted_dst is None and focus is None:
+        return list(groups)
+    done: dict[int, tuple[tuple[object, PortSet], ...]] = {}
+    out = []
+    for g in groups:
+        sources = tuple(s for s in g.sources if _matches(s, wanted_src))
+        targets = done.get(id(g.targets))
+        if targets is None:
+            kept = ((d, p if focus is None else p & focus) for d, p in g.targets if _matches(d, wanted_dst))
+            targets = done[id(g.targets)] = tuple((d, p) for d, p in kept if p)
+        if sources and targets:
+            out.append(FlowGroup(sources, targets))  # type: ignore[arg-type]
+    return out
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True, help="Output format.")
@@ -83,15 +105,7 @@ def connectivity(
     conn = analyze(model, HostNetwork(host_network))
     wanted_src, wanted_dst = _endpoint_filter(model, src), _endpoint_filter(model, dst)
     focus = focus_ports(*reversed(parse_port(port))) if port else None  # type: ignore[arg-type]
-    flows: list[Flow] = []
-    for flow in conn.flows():
-        if not (_matches(flow.src, wanted_src) and _matches(flow.dst, wanted_dst)):
-            continue
-        if focus is not None:
-            flow = Flow(flow.src, flow.dst, flow.ports & focus)
-            if not flow.ports:
-                continue
-        flows.append(flow)
+    groups = _filtered(conn.flow_groups(), wanted_src, wanted_dst, focus)
     hosts = conn.host_network_workloads
     notes = []
     if hosts and host_network == "allow":
@@ -99,4 +113,4 @@ def connectivity(
                      "all their connections are reported as allowed: " + ", ".join(w.display for w in hosts))
         if fmt != "json":
             click.echo(f"npaudit: note: {notes[-1]}", err=True)
-    write_output(render(fmt, flows, hosts, notes), output)
+    write_output(render(fmt, groups, hosts, notes), output)

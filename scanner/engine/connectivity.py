@@ -42,6 +42,22 @@ class Flow:
         return f"{self.src_name} => {self.dst_name} : {self.ports}"
 
 
+@dataclass(frozen=True, slots=True)
+class FlowGroup:
+    """Allowed flows from each of `sources` to each `(destination, ports)` of `targets`,
+    except a workload to itself (the sources are the workloads of one class, or one external
+    range, and share every verdict)."""
+
+    sources: tuple[Workload | AddressRange, ...]
+    targets: tuple[tuple[Workload | AddressRange, PortSet], ...]
+
+    def flows(self) -> Iterator[Flow]:
+        for src in self.sources:
+            for dst, ports in self.targets:
+                if src is not dst:
+                    yield Flow(src, dst, ports)
+
+
 class Connectivity:
     """All-pairs connectivity of one model.
 
@@ -123,34 +139,47 @@ class Connectivity:
         for s, r in enumerate(self._t.row_of):
             yield s, self._t.rows[r]
 
-    def flows(self, sources: set[int] | None = None, destinations: int | None = None) -> Iterator[Flow]:
+    def flow_groups(self, sources: set[int] | None = None, destinations: int | None = None) -> Iterator[FlowGroup]:
         """Every allowed flow between two different workloads or a workload and an external
-        range (unsorted; a workload to itself is omitted). External sources are listed by the
-        pieces cut at ingress ipBlocks, external destinations by those cut at egress ipBlocks
-        (`display_ranges`). `sources`: endpoint indexes to list from; `destinations`: a mask
-        of endpoint indexes to list to."""
+        range, as groups: the workloads of one class share one row of the table, so a map of
+        millions of flows is a few thousand groups (unsorted; a workload to itself is
+        omitted). External sources are listed by the pieces cut at ingress ipBlocks, external
+        destinations by those cut at egress ipBlocks (`display_ranges`). `sources`: endpoint
+        indexes to list from; `destinations`: a mask of endpoint indexes to list to."""
         src_pieces, src_owner = display_ranges(self.model, self.externals, Direction.INGRESS)
         dst_pieces, dst_owner = display_ranges(self.model, self.externals, Direction.EGRESS)
         first_atom: dict[int, int] = {}
         for atom, piece in enumerate(src_owner):
             first_atom.setdefault(piece, atom)
-        for s, row in self.endpoint_rows():
+        targets_of: dict[int, tuple[tuple[Workload | AddressRange, PortSet], ...]] = {}
+        for s, r in enumerate(self._t.row_of):
             if sources is not None and s not in sources:
                 continue
             if s >= self._n and first_atom.get(src_owner[s - self._n]) != s - self._n:
                 continue  # one atom per listed source piece: all of them share the verdict
+            targets = targets_of.get(r)
+            if targets is None:
+                targets = targets_of[r] = self._targets(self._t.rows[r], destinations, dst_pieces, dst_owner)
             srcs = self.classes[s].workloads if s < self._n else (src_pieces[src_owner[s - self._n]],)
-            for ports, mask in row:
-                mask = mask if destinations is None else mask & destinations
-                dsts: list[Workload | AddressRange] = []
-                for d in bits(mask & self._t.index.classes_mask):
-                    dsts.extend(self.classes[d].workloads)
-                pieces = sorted({dst_owner[d - self._n] for d in bits(mask >> self._n << self._n)})
-                dsts.extend(dst_pieces[i] for i in pieces)
-                for src in srcs:
-                    for dst in dsts:
-                        if src is not dst:
-                            yield Flow(src, dst, ports)
+            if targets:
+                yield FlowGroup(srcs, targets)
+
+    def _targets(self, row: tuple[tuple[PortSet, int], ...], destinations: int | None,
+                 dst_pieces: tuple[AddressRange, ...], dst_owner: tuple[int, ...],
+                 ) -> tuple[tuple[Workload | AddressRange, PortSet], ...]:
+        out: list[tuple[Workload | AddressRange, PortSet]] = []
+        for ports, mask in row:
+            mask = mask if destinations is None else mask & destinations
+            for d in bits(mask & self._t.index.classes_mask):
+                out.extend((w, ports) for w in self.classes[d].workloads)
+            pieces = sorted({dst_owner[d - self._n] for d in bits(mask >> self._n << self._n)})
+            out.extend((dst_pieces[i], ports) for i in pieces)
+        return tuple(out)
+
+    def flows(self, sources: set[int] | None = None, destinations: int | None = None) -> Iterator[Flow]:
+        """The flows of `flow_groups`, one by one."""
+        for group in self.flow_groups(sources, destinations):
+            yield from group.flows()
 
     def count_pairs(self, include_external: bool = True) -> int:
         """Number of allowed ordered endpoint pairs (workloads expanded; a workload to itself
