@@ -9,15 +9,20 @@ other rules of the policies selecting x (and the rest of the rule) admit all it 
 
 Decided exactly on the scanned workloads, sliced per pod (only policies of x's namespace
 select x) and direction. Items are removed one at a time in reverse order, so of two
-duplicates the later one is reported and the earlier one stays needed.
+duplicates the later one is reported and the earlier one stays needed. Every item found
+redundant is then asked for any pod that could exist (hygiene_anypod.py): scope `any-pod`
+with the rule's severity when that holds, else scope `workloads` with `workloads_severity`
+and, in the message, the pod that could exist which would need the item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from npaudit.checks.base import CheckContext, CheckKind, RuleMeta
+from npaudit.checks.hygiene_anypod import SCOPE_ANY_POD, AnyPod, covering_text, decide
 from npaudit.checks.hygiene_representatives import extended_index_for
 from npaudit.checks.hygiene_cover import ALL_ADDRESSES, Coverage, Grant, peers_grant, rule_grant
 from npaudit.checks.hygiene_index import first_span, names, policy_anchor, policy_name, render_peer
@@ -40,6 +45,9 @@ class Redundant:
     covering: list[Grant] = field(default_factory=list)
     keepers: list[Policy] = field(default_factory=list)
     subjects: list[Workload] = field(default_factory=list)
+    #: what the any-pod oracle is asked: ("policy",) or (kind, direction, rule index[, j])
+    key: tuple[Any, ...] = ("policy",)
+    any_pod: AnyPod | None = None
 
 
 class Analysis:
@@ -120,7 +128,7 @@ class Analysis:
         for d in sorted(p.policy_types, key=lambda x: x.value):
             rules = list(p.rules(d))
             for r in reversed(rules):
-                if self._covered(p, d, subjects, self.grant(p, r), r, [], (p, r.path, "rule", r.span)):
+                if self._covered(p, d, subjects, self.grant(p, r), r, [], (p, r.path, "rule", r.span, ("rule", d, r.index))):
                     self.removed.add((id(p), d, r.index))
             for r in rules:
                 if (id(p), d, r.index) not in self.removed:
@@ -152,7 +160,8 @@ class Analysis:
             target = peers_grant(self.index, p, r, [r.peers[j]], specs, "")
             extra = peers_grant(self.index, p, r, rest, specs, f"{p.namespace}/{p.name} {r.path.removeprefix('spec.')} (its other peers)")
             what = f"peer ({render_peer(r.peers[j])})"
-            if self._covered(p, d, subjects, target, r, [extra], (p, f"{r.path}.{key}[{j}]", what, r.peers[j].span)):
+            found = (p, f"{r.path}.{key}[{j}]", what, r.peers[j].span, ("peer", d, r.index, j))
+            if self._covered(p, d, subjects, target, r, [extra], found):
                 peers.remove(j)
                 self._shrink(p, r)
 
@@ -168,7 +177,8 @@ class Analysis:
             port = r.ports[k]
             number = "all" if port.port is None else f"{port.port}" + (f"-{port.end_port}" if port.end_port is not None else "")
             what = f"port entry ({port.protocol.value} {number})"
-            if self._covered(p, d, subjects, target, r, [extra], (p, f"{r.path}.ports[{k}]", what, port.span)):
+            found = (p, f"{r.path}.ports[{k}]", what, port.span, ("port", d, r.index, k))
+            if self._covered(p, d, subjects, target, r, [extra], found):
                 ports.remove(k)
                 self._shrink(p, r)
 
@@ -183,8 +193,9 @@ class Analysis:
         return out
 
     def _covered(self, p: Policy, d: Direction, subjects: list[int], target: Grant, skip: Rule,
-                 extra: list[Grant], found: tuple[Policy, str, str, Span | None]) -> bool:
-        item = Redundant(found[0], found[1], found[2], found[3], subjects=[self.index.workloads[i] for i in subjects])
+                 extra: list[Grant], found: tuple[Policy, str, str, Span | None, tuple[Any, ...]]) -> bool:
+        item = Redundant(found[0], found[1], found[2], found[3], subjects=[self.index.workloads[i] for i in subjects],
+                         key=found[4])
         seen: set[tuple[object, ...]] = set()
         for i in subjects:
             key = (tuple(id(q) for q in self.others(p, d, i)), self.index.port_sig[i] if d is Direction.INGRESS else ())
@@ -210,11 +221,15 @@ def _bits(mask: int) -> Iterator[int]:
 _CACHE: list[tuple[Model, Analysis]] = []
 
 
-def analysis_for(model: Model) -> Analysis:
-    """One analysis per model, shared by the policy and the entry rules."""
+def analysis_for(model: Model, config: Mapping[str, Any]) -> Analysis:
+    """One analysis per model, shared by the policy and the entry rules; every item found
+    redundant for the workloads is then asked for any pod, in the order it was found."""
     if _CACHE and _CACHE[0][0] is model:
         return _CACHE[0][1]
     result = Analysis(model)
+    items = [*result.policies, *result.entries]
+    for item, answer in zip(items, decide(model, items, config)):
+        item.any_pod = answer
     _CACHE[:] = [(model, result)]
     return result
 
@@ -228,47 +243,78 @@ def _workload_severity(rule: RuleMeta) -> Severity:
     return Severity(str(rule.params.get("workloads_severity", "note")))
 
 
+def _severity(rule: RuleMeta, item: Redundant) -> Severity:
+    """The rule's severity when the item is redundant for any pod; `workloads_severity` when
+    only for today's workloads (a pod added later may still need it)."""
+    if item.any_pod is not None and item.any_pod.holds:
+        return rule.severity
+    return Severity(str(rule.params.get("workloads_severity", "note")))
+
+
+def _scope(item: Redundant) -> dict[str, Any]:
+    if item.any_pod is None:
+        return {"scope": SCOPE_WORKLOADS}
+    holds = item.any_pod.holds
+    return {"scope": SCOPE_ANY_POD if holds else SCOPE_WORKLOADS, "any_pod": item.any_pod.to_properties()}
+
+
 def _redundant_policies(ctx: CheckContext, rule: RuleMeta) -> Iterator[Finding]:
-    result = analysis_for(ctx.model)
+    result = analysis_for(ctx.model, ctx.config)
     for item in result.policies:
-        p = item.policy
-        keepers = ", ".join(f"{q.namespace}/{q.name}" for q in item.keepers)
-        covered = (
-            f"everything it allows is also allowed by {_covering_text(item)}" if item.covering
-            else "it allows nothing they are not already allowed"
-        )
-        why = (
-            f"they stay isolated by {keepers} and {covered}"
-            if item.keepers else "no other policy isolates them and it allows everything, as no policy would"
-        )
+        p, answer = item.policy, item.any_pod
+        if answer is not None and answer.holds:
+            cover = (f"other policies cover it: {covering_text(answer.covering)}" if answer.covering
+                     else "it allows every connection, as if no policy selected the pods")
+            message = (f"{policy_name(p)} is redundant for any pod: removing it changes no allowed connection "
+                       f"of any pod that could exist in namespace {p.namespace} - {cover}")
+            covering = list(answer.covering)
+        else:
+            message = _workloads_policy_message(item)
+            covering = [g.label for g in item.covering if g.label]
         yield Finding(
-            rule.id,
-            _workload_severity(rule),
-            f"{policy_name(p)} is redundant for the scanned workloads it selects ({names(item.subjects)}): "
-            f"removing it changes no allowed connection - {why}; decided on the scanned workloads only "
-            "(pods added later may still need it)",
+            rule.id, _severity(rule, item), message,
             first_span(p.span, p.pod_selector.span),
             policy_anchor(p),
-            related=_related(item),
-            properties={"scope": SCOPE_WORKLOADS, "covering": [g.label for g in item.covering if g.label],
+            related=answer.related if answer is not None and answer.holds else _related(item),
+            properties={**_scope(item), "covering": covering,
                         "isolated_by": [f"{q.namespace}/{q.name}" for q in item.keepers]},
         )
 
 
+def _workloads_policy_message(item: Redundant) -> str:
+    keepers = ", ".join(f"{q.namespace}/{q.name}" for q in item.keepers)
+    covered = (
+        f"everything it allows is also allowed by {_covering_text(item)}" if item.covering
+        else "it allows nothing they are not already allowed"
+    )
+    why = (
+        f"they stay isolated by {keepers} and {covered}"
+        if item.keepers else "no other policy isolates them and it allows everything, as no policy would"
+    )
+    scope = item.any_pod.note() if item.any_pod is not None else "decided on the scanned workloads only"
+    return (f"{policy_name(item.policy)} is redundant for the scanned workloads it selects ({names(item.subjects)}): "
+            f"removing it changes no allowed connection - {why}; {scope}")
+
+
 def _redundant_entries(ctx: CheckContext, rule: RuleMeta) -> Iterator[Finding]:
-    result = analysis_for(ctx.model)
+    result = analysis_for(ctx.model, ctx.config)
     for item in result.entries:
-        p = item.policy
+        p, answer = item.policy, item.any_pod
+        if answer is not None and answer.holds:
+            by = covering_text(answer.covering) if answer.covering else "the rest of its rule"
+            message = f"{policy_name(p)} {item.path}: this {item.what} is redundant for any pod - everything it allows is also allowed by {by}"
+            covering = list(answer.covering)
+        else:
+            scope = answer.note() if answer is not None else "decided on the scanned workloads only"
+            message = (f"{policy_name(p)} {item.path}: this {item.what} is redundant for {names(item.subjects)} - "
+                       f"everything it allows them is also allowed by {_covering_text(item) or 'the other entries'}; {scope}")
+            covering = [g.label for g in item.covering if g.label]
         yield Finding(
-            rule.id,
-            rule.severity,
-            f"{policy_name(p)} {item.path}: this {item.what} is redundant - everything it allows for "
-            f"{names(item.subjects)} is also allowed by {_covering_text(item) or 'the other entries'}; "
-            "decided on the scanned workloads",
+            rule.id, _severity(rule, item), message,
             first_span(item.span, p.span),
             policy_anchor(p, item.path),
-            related=_related(item),
-            properties={"scope": SCOPE_WORKLOADS, "covering": [g.label for g in item.covering if g.label]},
+            related=answer.related if answer is not None and answer.holds else _related(item),
+            properties={**_scope(item), "covering": covering},
         )
 
 
@@ -290,7 +336,7 @@ _SCHEMA = {
 KINDS: tuple[CheckKind, ...] = (
     CheckKind("redundant-policy", _redundant_policies, _SCHEMA,
               "A policy whose removal changes no allowed connection."),
-    CheckKind("redundant-rule", _redundant_entries, {"type": "object", "additionalProperties": False, "properties": {}},
+    CheckKind("redundant-rule", _redundant_entries, _SCHEMA,
               "A rule, peer or port entry covered by other rules selecting the same pods."),
 )
 

@@ -57,14 +57,15 @@ class EndpointView:
         if self.workload is not None:
             text = self.workload.display
             return f"{text} (modelled, not in the repository)" if self.modelled else text
-        labels = ", ".join(f"{k}={_value(v)}" for k, v in self.labels) or "no labels"
+        labels = ", ".join(f"{k}={_value(v)}" for k, v in self.labels)
         if self.namespace is None:
             ns_labels = ", ".join(f"{k}={_value(v)}" for k, v in self.namespace_labels)
             where = f"a new namespace ({ns_labels})" if ns_labels else "a new namespace"
         else:
             where = f"namespace {self.namespace}"
         ports = "".join(f", port {n}={p}/{pr.value}" for n, p, pr in self.named_ports)
-        return f"a pod that could exist in {where} with labels {{{labels}}}{ports}"
+        described = f"labels {{{labels}}}" if labels else "no labels"
+        return f"a pod that could exist in {where} with {described}{ports}"
 
     @property
     def span(self) -> Span | None:

@@ -2,11 +2,13 @@
 
 Direction-local, like the workloads-scope rules: an item of policy P (namespace N, direction
 d) is redundant when, for every pod x that could exist in N, x's d-side verdict toward every
-peer (any pod in the repository's namespaces - or in a new namespace when allowed - and any
-address outside the cluster) on every protocol and port is the same with and without it.
-Removing a whole policy can change a side both ways: its rules stop allowing (narrowing), and
-when nothing else isolates x the side opens up (widening); the question compares the side
-formula with and without P, so both count. Removing a rule, peer or port entry only narrows.
+peer on every protocol and port is the same with and without it. The peer is any pod in any
+namespace - the repository's, or a namespace created later (a peer's namespaceSelector is
+written for those too, and the workloads scope already judges a representative pod there) -
+or any address outside the cluster. Removing a whole policy can change a side both ways: its
+rules stop allowing (narrowing), and when nothing else isolates x the side opens up
+(widening); the question compares the side formula with and without P, so both count.
+Removing a rule, peer or port entry only narrows.
 
 Sliced per (namespace, direction): only the policies of N that list d can decide x's d-side,
 so a question names only their compiled terms (compiled lazily, once) and passes their guards
@@ -14,10 +16,12 @@ as assumptions on one long-lived solver; no push/pop. The encoding is symbolic: 
 could exist has free labels and named ports, which covers every workload of the repository
 except pods with recorded addresses (cluster snapshots), whose classes are kept so ipBlocks
 match them as they do in the semantics. When redundant, a minimised unsat core over the other
-guards names the covering policies (they keep x isolated) and rules (they admit the traffic).
+guards names the covering policies (they keep x isolated) and rules (they admit the traffic);
+guards outside the core are left free, so the item stays redundant whatever happens to them.
 
-A session mirrors the removals of the workloads-scope analysis: every item it finds redundant
-is treated as removed for later questions, so all items reported together can go together.
+A session removes every item it finds redundant before the next question, so the items it
+answers HOLDS for can all be removed together. Ask in the order the workloads-scope analysis
+found its items (see checks/hygiene_anypod.py).
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ import z3
 from npaudit.encode.compile import Compiler
 from npaudit.encode.domain import endpoint_domain, packet_domain
 from npaudit.encode.formula import Formula, PolicyTerms
+from npaudit.encode.redundancy_canon import Canon, Relevant
 from npaudit.encode.outcome import EndpointView, RuleRef, Verdict
 from npaudit.encode.solver import SolverSettings, Status, check, make_solver
 from npaudit.encode.symbols import Endpoint, hyp_index, make_endpoint, make_packet
-from npaudit.encode.vocab import Vocabulary
+from npaudit.encode.vocab import Vocabulary, build_vocabulary
 from npaudit.encode.witness import MAX_CORE_TO_MINIMISE, Explainer
 from npaudit.model.types import PROTOCOLS, Direction, Model, Policy, Protocol, Workload
 
@@ -77,6 +82,10 @@ class Answer:
         return self.verdict is Verdict.HOLDS
 
 
+#: the answer for an entry that cannot go: the last peer or port entry of a rule
+_NEEDED = Answer(Verdict.VIOLATED, reason="the last peer or port entry of its rule")
+
+
 class Oracle:
     """The symbolic encoding the redundancy questions share (one z3 context and solver)."""
 
@@ -91,9 +100,11 @@ class Oracle:
         self.dst = make_endpoint("dst", self.vocab, self.ctx)
         self.pkt = make_packet(self.ctx)
         self.formula = Formula(model.policies, self.comp, self.src, self.dst, self.pkt, lazy=True)
+        self.settings = settings
         self.solver = make_solver(self.ctx, settings)
-        self.solver.add(*endpoint_domain(self.src, self.vocab), *endpoint_domain(self.dst, self.vocab),
-                        *packet_domain(self.pkt))
+        self.domain = [*endpoint_domain(self.src, self.vocab), *endpoint_domain(self.dst, self.vocab),
+                       *packet_domain(self.pkt)]
+        self.solver.add(*self.domain)
         self.all_on = z3.Bool("on", self.ctx)  # the Explainer assumes it; guards are passed one by one
         self.solver.add(self.all_on)
         self.hyp = hyp_index(self.vocab)
@@ -108,8 +119,14 @@ class Oracle:
     def terms(self, i: int) -> PolicyTerms:
         return self.formula.terms(i)
 
-    def session(self, *, allow_new_namespaces: bool = False, modelled: Workload | None = None) -> Session:
+    def session(self, *, allow_new_namespaces: bool = True, modelled: Workload | None = None) -> Session:
+        """`allow_new_namespaces`: the peer may be a pod of a namespace not in the repository."""
         return Session(self, allow_new_namespaces, modelled)
+
+
+def build_oracle(model: Model, settings: SolverSettings = SolverSettings()) -> Oracle:
+    """The any-pod redundancy oracle of `model` (vocabulary from the model's own selectors)."""
+    return Oracle(model, build_vocabulary(model), settings)
 
 
 class Session:
@@ -122,6 +139,8 @@ class Session:
         self.removed: set[int] = set()
         self.removed_rules: set[RuleKey] = set()
         self.kept: dict[RuleKey, tuple[list[int], list[int]]] = {}  # rules that lost peers/ports
+        self._questions = 0
+        self._relevant: dict[tuple[str, Direction], Relevant] = {}
 
     # -- public questions -----------------------------------------------------------------
     def policy(self, policy: Policy) -> Answer:
@@ -133,8 +152,7 @@ class Session:
             without = self._ok(policy.namespace, d, {}, skip=i)
             t = self.o.terms(i)
             mine = [t.guard, *(g for (rd, _), g in t.rule_guards.items() if rd is d)]
-            answer = self._ask(policy.namespace, d, [z3.Xor(with_, without)], mine, skip=i,
-                               lost=lambda m, w=with_: z3.is_true(m.eval(w, model_completion=True)),
+            answer = self._ask(policy.namespace, d, [z3.Xor(with_, without)], mine,
                                parts=(with_, without))
             if not answer.redundant:
                 return answer
@@ -153,6 +171,8 @@ class Session:
     def peer(self, policy: Policy, direction: Direction, index: int, j: int) -> Answer:
         key = (self.o.index[id(policy)], direction, index)
         peers, ports = self._kept(key)
+        if j not in peers or len(peers) < 2:
+            return _NEEDED  # without its last peer the rule would admit every peer
         rule = policy.rules(direction)[index]
         guard = self.o.terms(key[0]).rule_guards[(direction, index)]
         other = self._other(direction)
@@ -167,6 +187,8 @@ class Session:
     def port(self, policy: Policy, direction: Direction, index: int, k: int) -> Answer:
         key = (self.o.index[id(policy)], direction, index)
         peers, ports = self._kept(key)
+        if k not in ports or len(ports) < 2:
+            return _NEEDED  # without its last port entry the rule would admit every port
         rule = policy.rules(direction)[index]
         guard = self.o.terms(key[0]).rule_guards[(direction, index)]
         target = self.o.comp.and_([guard, self._peers_term(policy, key, peers),
@@ -243,7 +265,7 @@ class Session:
         without = self._ok(policy.namespace, d, swap)
         query = self.o.comp.and_([t.selects[d], target, z3.Not(without)])
         return self._ask(policy.namespace, d, [query], [t.guard, t.rule_guards[(d, key[2])]],
-                         lost=lambda m: True, parts=None)
+                         parts=None)
 
     def _domain(self, namespace: str, d: Direction) -> list[z3.BoolRef]:
         x, other = (self.o.dst, self.o.src) if d is Direction.INGRESS else (self.o.src, self.o.dst)
@@ -253,34 +275,54 @@ class Session:
         return out
 
     def _ask(self, namespace: str, d: Direction, query: list[z3.BoolRef], mine: list[z3.BoolRef], *,
-             lost: object, parts: tuple[z3.BoolRef, z3.BoolRef] | None, skip: int | None = None) -> Answer:
+             parts: tuple[z3.BoolRef, z3.BoolRef] | None) -> Answer:
         start = time.perf_counter()
         try:
-            return self._decide(namespace, d, query, mine, lost, parts)
+            return self._decide(namespace, d, query, mine, parts)
         finally:
             self.o.timings.setdefault((namespace, d), []).append(time.perf_counter() - start)
 
+    def _indicator(self, terms: list[z3.BoolRef]) -> z3.BoolRef:
+        """A fresh literal q asserted as q => And(terms): z3 internalises a question once, and
+        every later check (canonicalisation, core minimisation) assumes only q."""
+        self._questions += 1
+        q = z3.Bool(f"question#{self._questions}", self.o.ctx)
+        self.o.solver.add(z3.Implies(q, self.o.comp.and_(terms)))
+        return q
+
     def _decide(self, namespace: str, d: Direction, query: list[z3.BoolRef], mine: list[z3.BoolRef],
-                lost: object, parts: tuple[z3.BoolRef, z3.BoolRef] | None) -> Answer:
+                parts: tuple[z3.BoolRef, z3.BoolRef] | None) -> Answer:
         ids = {g.get_id() for g in mine}
         others = [g for g in self._guards(namespace, d) if g.get_id() not in ids]
-        fixed = [*self._domain(namespace, d), *query, *mine]
+        domain = self._domain(namespace, d)
+        fixed = [self._indicator([*domain, *query]), *mine]
         status, reason = check(self.o.solver, [*fixed, *others])
         if status is Status.UNKNOWN:
             return Answer(Verdict.UNKNOWN, reason=reason)
         if status is Status.UNSAT:
             return Answer(Verdict.HOLDS, self._cover(fixed, others))
-        m = self.o.solver.model()
-        gone = bool(lost(m))  # type: ignore[operator]
-        if parts is not None:  # a policy: canonicalise the side that actually changes
+        gone, change = True, [*domain, *query]
+        if parts is not None:  # a policy: a lost connection if there is one, else a gained one
             with_, without = parts
-            fixed = [*fixed[: -len(query) - len(mine)], z3.And(with_, z3.Not(without)) if gone
-                     else z3.And(without, z3.Not(with_)), *mine]
-        return Answer(Verdict.VIOLATED, change=self._change(d, [*fixed, *others], gone))
+            change = [*domain, with_, z3.Not(without)]
+            status, reason = check(self.o.solver, [self._indicator(change), *mine, *others])
+            if status is Status.UNKNOWN:
+                return Answer(Verdict.VIOLATED, reason=reason)
+            gone = status is Status.SAT
+            if not gone:
+                change = [*domain, without, z3.Not(with_)]
+        return Answer(Verdict.VIOLATED, change=self._change(namespace, d, [*change, *mine, *others], gone))
 
-    def _change(self, d: Direction, query: list[z3.BoolRef], lost: bool) -> Change | None:
+    def _change(self, namespace: str, d: Direction, query: list[z3.BoolRef], lost: bool) -> Change | None:
         x, other = (self.o.dst, self.o.src) if d is Direction.INGRESS else (self.o.src, self.o.dst)
-        m = self.explainer.canonical_model(query, (x, other))
+        key = (namespace, d)
+        if key not in self._relevant:
+            self._relevant[key] = Relevant.of((self.o.model.policies[i] for i in self.o.slices.get(key, ())), d)
+        # a solver of its own: the canonical model takes dozens of small checks, which stay
+        # fast on this one question rather than on the shared solver every question grows
+        solver = make_solver(self.o.ctx, self.o.settings)
+        solver.add(*self.o.domain, *query)
+        m = Canon(self.o, solver, self._relevant[key], d).model(x, other, self.o.vocab.ns_code(namespace))
         if m is None:
             return None
         return Change(d, self.explainer.view(x, m), self.explainer.view(other, m),
