@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 
 def decide(prover: Prover, direction: Direction, namespace: str, scope: Scope, explain: bool) -> Outcome:
+    from npaudit.encode.sets import gc_paused
+
+    with gc_paused():
+        return _decide(prover, direction, namespace, scope, explain)
+
+
+def _decide(prover: Prover, direction: Direction, namespace: str, scope: Scope, explain: bool) -> Outcome:
     model = prover.model
     notes = prover.notes()
     if not _known(model, namespace):

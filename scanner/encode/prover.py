@@ -115,13 +115,17 @@ class Prover:
     def vocab(self) -> Vocabulary:
         """The vocabulary of the model and the properties asked so far (no z3 needed)."""
         if self._vocab is None:
-            self._vocab = build_vocabulary(
-                self.model,
-                extra_pod_selectors=sorted(self._extras.pod, key=repr),
-                extra_ns_selectors=sorted(self._extras.ns, key=repr),
-                extra_port_names=self._extras.port_names,
-            )
+            with sets.gc_paused():
+                self._vocab = self._build_vocabulary()
         return self._vocab
+
+    def _build_vocabulary(self) -> Vocabulary:
+        return build_vocabulary(
+            self.model,
+            extra_pod_selectors=sorted(self._extras.pod, key=repr),
+            extra_ns_selectors=sorted(self._extras.ns, key=repr),
+            extra_port_names=self._extras.port_names,
+        )
 
     @property
     def enc(self) -> Encoding:
@@ -171,8 +175,9 @@ class Prover:
         `limit`: how many counterexamples (distinct source/destination classes) to list."""
         self.prepare(Extras.of((*src, *dst), ports))
         if self.engine != "z3" and scope is Scope.WORKLOADS and sets.supported(src, dst, ports):
-            return self._set_reach().reach(must=must, src=src, dst=dst, ports=ports, limit=limit,
-                                           explain=explain, notes=self.notes(), budget=self.settings.rlimit)
+            with sets.gc_paused():
+                return self._set_reach().reach(must=must, src=src, dst=dst, ports=ports, limit=limit,
+                                               explain=explain, notes=self.notes(), budget=self.settings.rlimit)
         try:
             return self._reach(must, src, dst, ports, scope, allow_new_namespaces, limit, explain)
         except VocabularyGap:  # a selector value only a previous build lacked: cannot recur
