@@ -13,7 +13,7 @@ from typing import Any
 
 import z3
 
-from npaudit.encode import isolation, sets
+from npaudit.encode import anypod, isolation, sets
 from npaudit.encode.compile import Compiler, VocabularyGap
 from npaudit.encode.dns import DnsModel, with_dns
 from npaudit.encode.domain import endpoint_domain, packet_domain
@@ -109,7 +109,9 @@ class Prover:
         self._enc: Encoding | None = None
         self._vocab: Vocabulary | None = None
         self._sets: Any = None
-        self._slices: dict[str, Any] = {}  # any-pod default-deny slices (encode/isolation.py)
+        self._slices: dict[Any, Any] = {}  # smaller encodings (encode/isolation.py, encode/anypod.py)
+        #: any-pod reach on more classes than this: counterexamples without the class table
+        self.full_canonical_max = anypod.FULL_CANONICAL_MAX_CLASSES
 
     @property
     def vocab(self) -> Vocabulary:
@@ -178,6 +180,9 @@ class Prover:
             with sets.gc_paused():
                 return self._set_reach().reach(must=must, src=src, dst=dst, ports=ports, limit=limit,
                                                explain=explain, notes=self.notes(), budget=self.settings.rlimit)
+        if self.engine != "z3" and scope is Scope.ANY_POD and len(self.vocab.classes) > self.full_canonical_max:
+            return anypod.reach(self, must=must, src=src, dst=dst, ports=ports,
+                                allow_new_namespaces=allow_new_namespaces, limit=limit, explain=explain)
         try:
             return self._reach(must, src, dst, ports, scope, allow_new_namespaces, limit, explain)
         except VocabularyGap:  # a selector value only a previous build lacked: cannot recur

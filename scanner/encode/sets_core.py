@@ -10,8 +10,10 @@ breaks deny-reach), so:
 - deny-reach, per (source, destination): the chosen policies isolate the source's egress and
   its egress admits nothing inside the property's ports even with every rule on, or the same
   for the destination's ingress, or they isolate both sides (the model denies the rest);
-- must-reach, per side that some policy isolates: the chosen rules (with their policies) admit
-  every required port.
+- must-reach, per side that some policy isolates: with some chosen policy selecting the side,
+  the chosen rules of the chosen policies admit every required port; with none, the chosen
+  rules of each selecting policy do on their own (a free policy present with its free rules
+  absent would block the rest).
 
 The set is minimised by deletion in guard order (policy, then its rules), so it is minimal
 and deterministic.
@@ -124,7 +126,8 @@ def _rule_items(sr: SetReach, policies: tuple[Policy, ...], direction: Direction
 
 
 def _must(sr: SetReach, q: Question, index: dict[int, int]) -> list[Guard]:
-    constraints: dict[tuple[object, ...], tuple[tuple[Guard, Guard, PortSet], ...]] = {}
+    # per isolated side: (the selecting policies, their rules admitting the connection)
+    constraints: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[tuple[Guard, Guard, PortSet], ...]]] = {}
     selecting: dict[tuple[int, Direction], tuple[Policy, ...]] = {}
 
     def policies(cls: int, direction: Direction) -> tuple[Policy, ...]:
@@ -139,24 +142,36 @@ def _must(sr: SetReach, q: Question, index: dict[int, int]) -> list[Guard]:
             d = sr.vocab.classes[j].workloads[0]
             for direction, subject, peer, other in ((Direction.EGRESS, i, d, j), (Direction.INGRESS, j, s, i)):
                 pols = policies(subject, direction)
-                key = (direction, tuple(index[id(p)] for p in pols), sr.engine_of[other], sr.engine_of[j])
+                ids = tuple(index[id(p)] for p in pols)
+                key = (direction, ids, sr.engine_of[other], sr.engine_of[j])
                 if pols and key not in constraints:
-                    constraints[key] = _rule_items(sr, pols, direction, peer, sr.engine_of[j], d, q.ports, index)
+                    constraints[key] = (ids, _rule_items(sr, pols, direction, peer, sr.engine_of[j], d, q.ports, index))
     rows = list(constraints.values())
     by_guard: dict[Guard, list[int]] = {}
-    for n, items in enumerate(rows):
-        for pg, rg, _ in items:
-            by_guard.setdefault(pg, []).append(n)
+    for n, (ids, items) in enumerate(rows):
+        for k in ids:
+            by_guard.setdefault((k, 0, "", 0), []).append(n)
+        for _, rg, _ in items:
             by_guard.setdefault(rg, []).append(n)
 
-    def holds(core: set[Guard], dropped: Guard) -> bool:
-        for n in by_guard.get(dropped, ()):
+    def side_holds(core: set[Guard], ids: tuple[int, ...], items: tuple[tuple[Guard, Guard, PortSet], ...]) -> bool:
+        # a free policy may be absent (its rules then admit nothing, but it isolates nothing
+        # either) or present with its free rules absent: with some chosen policy on, the
+        # chosen rules of the chosen policies must admit everything; with none, the chosen
+        # rules of each selecting policy alone must
+        admitted = {k: PortSet.empty() for k in ids}
+        for pg, rg, ports in items:
+            if rg in core:
+                admitted[pg[0]] = admitted[pg[0]] | ports
+        on = [k for k in ids if (k, 0, "", 0) in core]
+        if on:
             got = PortSet.empty()
-            for pg, rg, ports in rows[n]:
-                if pg in core and rg in core:
-                    got = got | ports
-            if not q.ports.issubset(got):
-                return False
-        return True
+            for k in on:
+                got = got | admitted[k]
+            return q.ports.issubset(got)
+        return all(q.ports.issubset(admitted[k]) for k in ids)
+
+    def holds(core: set[Guard], dropped: Guard) -> bool:
+        return all(side_holds(core, *rows[n]) for n in by_guard.get(dropped, ()))
 
     return _minimise(by_guard, holds)

@@ -84,3 +84,25 @@ def test_default_deny_per_namespace_agrees_with_z3(model: Model, direction: Dire
         if a.verdict is Verdict.HOLDS:
             # evidence may be a different minimal set; every item is a policy of the namespace
             assert all(p.namespace == ns for p in a.enforcing)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(clusters(), st.lists(endpoints, min_size=1, max_size=2).map(tuple),
+       st.lists(endpoints, min_size=1, max_size=2).map(tuple), numeric_ports, st.booleans())
+def test_reach_in_scope_any_pod_without_the_class_table_agrees_with_z3(
+    model: Model, src: tuple[EndpointSelector, ...], dst: tuple[EndpointSelector, ...],
+    ports: tuple[PortSpec, ...], must: bool,
+) -> None:
+    reduced = build_prover(model, AUTO)
+    reduced.full_canonical_max = 0  # the large-model path, on a small model
+    fast = reduced.reach(must=must, src=src, dst=dst, ports=ports, scope=Scope.ANY_POD, limit=3)
+    z3 = build_prover(model, Z3)
+    slow = z3.reach(must=must, src=src, dst=dst, ports=ports, scope=Scope.ANY_POD, limit=3)
+    assert slow.verdict is not Verdict.UNKNOWN
+    assert fast.verdict is slow.verdict, (fast, slow)
+    for w in fast.witnesses or ((fast.witness,) if fast.witness else ()):
+        if w.src.workload is not None and w.dst.workload is not None:
+            assert decide(model, w.src.workload, w.dst.workload, w.protocol, w.port).allowed is not must
+    if fast.verdict is Verdict.HOLDS:
+        assert fast.vacuous == slow.vacuous
+        assert z3.keeps(must=must, src=src, dst=dst, ports=ports, evidence=fast.enforcing, scope=Scope.ANY_POD)
