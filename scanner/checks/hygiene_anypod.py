@@ -12,7 +12,9 @@ pod in any namespace or any address outside the cluster.
 - UNKNOWN (solver budget) or not asked (the total time budget below is used up): scope
   `workloads`, and the message says the any-pod question was not decided. Never any-pod.
 
-Why only the items the workloads scope found redundant. In one removal state, any-pod
+Which items are asked: those the workloads scope found redundant, and the policies that
+select no scanned workload (vacuously redundant for them; reported only when redundant for
+any pod - policy-selects-no-workload covers the rest). Why no others: in one state, any-pod
 redundant implies workloads redundant: every scanned subject is a pod that could exist in the
 namespace (hostNetwork workloads are not subjects at all), every peer the workloads scope
 judges - a scanned workload, a representative pod (in the repository's namespaces or in a new
@@ -21,6 +23,7 @@ cluster - is a peer of the any-pod question, pods with recorded IPs keep their a
 both (ipBlocks match them), and named ports are resolved per destination in both. So an item
 the workloads scope keeps has a witness the any-pod question also sees, and asking would only
 cost time. (tests/unit/test_redundancy_anypod.py checks the implication against the oracle.)
+The entries (rules, peers, ports) of a policy that selects no scanned workload are not asked.
 
 Removal order. Both scopes ask in the same order (policies in reverse order, then entries)
 and remove what they find: the workloads scope every item it reports, the any-pod session
@@ -90,10 +93,11 @@ def _settings(config: Mapping[str, Any]) -> Any:
 
 
 def decide(model: Model, items: Sequence[Redundant], config: Mapping[str, Any],
-           budget: float = ANY_POD_BUDGET_SECONDS) -> list[AnyPod]:
+           budget: float | None = None) -> list[AnyPod]:
     """The any-pod answer of every item, asked in the given (discovery) order."""
     if not items:
         return []
+    budget = ANY_POD_BUDGET_SECONDS if budget is None else budget
     from npaudit.encode.redundancy import build_oracle
 
     session = build_oracle(model, _settings(config)).session()

@@ -84,7 +84,10 @@ class Analysis:
     def _policy(self, p: Policy) -> None:
         subjects = self.subjects(p)
         if not subjects:
-            return  # selects no scanned workload: policy-selects-no-workload reports it
+            # redundant for the scanned workloads, vacuously (policy-selects-no-workload
+            # reports it): a candidate for the any-pod question only, never reported otherwise
+            self.policies.append(Redundant(p, "", "", p.span))
+            return
         found = Redundant(p, "", "", p.span, subjects=[self.index.workloads[i] for i in subjects])
         for d in sorted(p.policy_types, key=lambda x: x.value):
             # subjects with the same other policies (and, for ingress, the same named ports)
@@ -230,6 +233,8 @@ def analysis_for(model: Model, config: Mapping[str, Any]) -> Analysis:
     items = [*result.policies, *result.entries]
     for item, answer in zip(items, decide(model, items, config)):
         item.any_pod = answer
+    # a policy that selects no scanned workload is reported only when redundant for any pod
+    result.policies = [i for i in result.policies if i.subjects or (i.any_pod is not None and i.any_pod.holds)]
     _CACHE[:] = [(model, result)]
     return result
 
@@ -301,7 +306,7 @@ def _redundant_entries(ctx: CheckContext, rule: RuleMeta) -> Iterator[Finding]:
     for item in result.entries:
         p, answer = item.policy, item.any_pod
         if answer is not None and answer.holds:
-            by = covering_text(answer.covering) if answer.covering else "the rest of its rule"
+            by = covering_text(answer.covering) if answer.covering else _own_rest(item)
             message = f"{policy_name(p)} {item.path}: this {item.what} is redundant for any pod - everything it allows is also allowed by {by}"
             covering = list(answer.covering)
         else:
@@ -316,6 +321,12 @@ def _redundant_entries(ctx: CheckContext, rule: RuleMeta) -> Iterator[Finding]:
             related=answer.related if answer is not None and answer.holds else _related(item),
             properties={**_scope(item), "covering": covering},
         )
+
+
+def _own_rest(item: Redundant) -> str:
+    """The cover when no other rule is needed: the rest of the same rule, or nothing at all."""
+    return {"peer": "its other peers", "port": "its other port entries"}.get(
+        item.key[0], "nothing else: it admits no connection")
 
 
 def _related(item: Redundant) -> tuple[Related, ...]:
