@@ -163,6 +163,8 @@ class ParseCache:
     a renamed file is parsed again). Values: (raw documents, findings of decoding/parsing)."""
 
     parsed: dict[tuple[str, str], tuple[tuple[object, ...], tuple[Finding, ...]]] = field(default_factory=dict)
+    #: blob contents by hash, shared by the readers of every revision
+    blobs: dict[str, bytes] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
 
@@ -216,7 +218,7 @@ class RevisionReader:
         self.cache = cache if cache is not None else ParseCache()
         self.missing: list[str] = []
         self._tree: _Tree | None = None
-        self._texts: dict[str, bytes] = {}
+        self._texts: dict[str, bytes] = self.cache.blobs
         self._stack = ExitStack()
         self._checkout: Path | None = None
 
@@ -232,7 +234,10 @@ class RevisionReader:
         entry = self.tree.files.get(path)
         if entry is None:
             raise KeyError(path)
-        self._fetch([entry])
+        if entry.sha not in self._texts:
+            # comment suppressions read many files: fetch every manifest blob still missing
+            # (parse-cache hits were never fetched) in one `git cat-file` call, not one each
+            self._fetch([entry, *(e for p, e in self.tree.files.items() if p.endswith(MANIFEST_SUFFIXES))])
         text = decode(self._texts[entry.sha], path, [])
         if text is None:
             raise ValueError(path)

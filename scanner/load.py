@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
@@ -248,9 +249,12 @@ def load_paths(
     stdin_name: str = "<stdin>",
     exclude: Sequence[str] = (),
     limits: LoadLimits | None = None,
+    parse_cache: Any = None,
 ) -> LoadResult:
     """Load files, directories (recursive *.yaml/*.yml/*.json, kustomizations rendered) and
     "-" (standard input, given as `stdin_text`) into Documents, findings and notes.
+    `parse_cache`: a `npaudit.gitrev.ParseCache`; files already parsed with the same content
+    and path in this process are not parsed again.
 
     Raises `InputPathError` for a path that does not exist or is neither file nor directory."""
     from npaudit.load_inputs import load_inputs
@@ -263,6 +267,7 @@ def load_paths(
             stdin_name=stdin_name,
             exclude=exclude,
             limits=limits or LoadLimits(),
+            parse_cache=parse_cache,
         )
 
 

@@ -5,11 +5,13 @@ Kubernetes document shapes (lists, apiVersion/kind) to `load_manifests.py`."""
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from npaudit.findings import Finding
 from npaudit.load import RULE_INPUT, InputPathError, LoadLimits, LoadResult, finding, parse_raw
@@ -30,6 +32,8 @@ class LoadContext:
     exclude: tuple[str, ...]
     limits: LoadLimits
     sink: ManifestSink = field(default_factory=ManifestSink)
+    #: a `npaudit.gitrev.ParseCache` (files by Git blob hash and path), or None
+    parse_cache: Any = None
 
     def display(self, path: Path) -> str:
         """Repository-relative POSIX path when `path` is under the root, else as given."""
@@ -56,8 +60,9 @@ def load_inputs(
     stdin_name: str,
     exclude: Sequence[str],
     limits: LoadLimits,
+    parse_cache: Any = None,
 ) -> LoadResult:
-    ctx = LoadContext(root or Path.cwd(), tuple(exclude), limits)
+    ctx = LoadContext(root or Path.cwd(), tuple(exclude), limits, parse_cache=parse_cache)
     for given in paths:
         if given == "-":
             if stdin_text is None:
@@ -128,13 +133,51 @@ def _is_helm_chart(here: Path, filenames: list[str]) -> bool:
 
 def load_file(ctx: LoadContext, path: Path, *, explicit: bool, default_namespace: str | None = None) -> None:
     display = ctx.display(path)
+    is_json = path.suffix == ".json"
+    cached = _cached_parse(ctx, path, display) if ctx.parse_cache is not None else None
+    if cached is not None:
+        ctx.sink.add_findings(list(cached[1]))
+        ctx.sink.add_raw(list(cached[0]), display, explicit=explicit, is_json=is_json, default_namespace=default_namespace)
+        return
     text = read_text(path, display, ctx.limits, ctx.sink.findings)
     if text is None:
         return
     raws, problems = parse_raw(text, display, ctx.limits)
     ctx.sink.add_findings(problems)
-    is_json = path.suffix == ".json"
     ctx.sink.add_raw(raws, display, explicit=explicit, is_json=is_json, default_namespace=default_namespace)
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id Git gives these bytes as a blob, so working-tree files share cache entries with
+    the same content read from a revision."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _cached_parse(ctx: LoadContext, path: Path, display: str) -> tuple[tuple[Any, ...], tuple[Finding, ...]] | None:
+    """(raw documents, decode/parse findings) through the parse cache; None when the file
+    cannot be read or is over the size limit (the uncached path reports that)."""
+    try:
+        if path.stat().st_size > ctx.limits.max_file_bytes:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    cache = ctx.parse_cache
+    key = (git_blob_id(data), display)
+    hit = cache.parsed.get(key)
+    if hit is not None:
+        cache.hits += 1
+        return hit  # type: ignore[no-any-return]
+    cache.misses += 1
+    problems: list[Finding] = []
+    raws: list[Any] = []
+    text = decode(data, display, problems)
+    if text is not None:
+        raws, more = parse_raw(text, display, ctx.limits)
+        problems += more
+    entry = (tuple(raws), tuple(problems))
+    cache.parsed[key] = entry
+    return entry
 
 
 def read_text(path: Path, display: str, limits: LoadLimits, findings: list[Finding]) -> str | None:

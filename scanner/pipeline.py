@@ -48,11 +48,12 @@ class Loaded:
     inputs: tuple[str, ...] = field(default=())
 
 
-def load(options: ScanOptions, *, reader: Callable[..., Any] | None = None) -> Loaded:
+def load(options: ScanOptions, *, reader: Callable[..., Any] | None = None, check_cache: Any = None) -> Loaded:
     """Read the config, the inputs and the rule catalogue; build the model.
 
     `reader` replaces `npaudit.load.load_paths` (same signature and result), e.g. a
     `npaudit.gitrev.RevisionReader` that reads a Git revision instead of the working tree.
+    `check_cache`: a `npaudit.model.build.CheckCache` shared by several loads in one process.
     Raises `npaudit.load.InputPathError` for an unusable input path and `ConfigError`-like
     `ValueError`s for unusable settings (the CLI maps both to exit 2)."""
     from npaudit.config import load_config
@@ -69,7 +70,7 @@ def load(options: ScanOptions, *, reader: Callable[..., Any] | None = None) -> L
         exclude=tuple(config.exclude),
     )
     version = options.kubernetes_version or config.kubernetes_version
-    built = build_model(loaded.documents, kubernetes_version=version)
+    built = build_model(loaded.documents, kubernetes_version=version, cache=check_cache)
     catalogue = config.catalogue()
     return Loaded(
         documents=loaded.documents,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from npaudit.diff.connectivity import PairChange, external_changes, workload_cha
 from npaudit.diff.types import ADDED, CHANGED, REMOVED, ConnectionChange, DiffResult, Grant, PropertyChange, Revision
 from npaudit.findings import Finding, Severity
 from npaudit.gitrev import ParseCache, Repo, RevisionReader, find_repo, resolve_commit, worktree_lines
+from npaudit.model.build import CheckCache
 from npaudit.model.types import Model, Workload
 from npaudit.pipeline import Loaded, ScanOptions, check_loaded, load, make_context
 from npaudit.report import Report
@@ -79,17 +81,20 @@ def run_diff(
     repo = find_repo(start)
     base_commit = resolve_commit(repo, options.base)
     head_commit = resolve_commit(repo, options.head) if options.head is not None else None
-    cache = ParseCache()
+    cache, checks = ParseCache(), CheckCache()
     progress(f"scanning {options.base} and {options.head or WORKING_TREE}")
-    pool = _pool() if parallel is None or parallel else None
+    head_load = _load_side(repo, options, options.head, head_commit, cache, checks)
+    base_load = _load_side(repo, options, options.base, base_commit, cache, checks)
+    loaded = head_load.loaded
+    pool = _pool(base_load) if parallel is None or parallel else None
     if pool is not None:
         with pool:
-            job = pool.apply_async(_base_job, (repo, options, base_commit))
-            head, loaded = _scan_side(repo, options, options.head, head_commit, cache)
-            base = _rebuild(job.get(), loaded)
+            job = pool.apply_async(_base_job)
+            head = _check_side(head_load)
+            base = _rebuild(job.get(), base_load)
     else:
-        base, _ = _scan_side(repo, options, options.base, base_commit, cache)
-        head, loaded = _scan_side(repo, options, options.head, head_commit, cache)
+        head = _check_side(head_load)
+        base = _check_side(base_load)
     t1 = time.perf_counter()
     progress("comparing connectivity")
     connections = _connections(base, head, options.max_explained)
@@ -117,6 +122,7 @@ def run_diff(
             "seconds": {"scan": round(t1 - t0, 3), "connectivity": round(t2 - t1, 3), "any_pod": round(t3 - t2, 3)},
             "parallel": pool is not None,
             "parse_cache": {"hits": cache.hits, "misses": cache.misses},
+            "check_cache": {"hits": checks.hits, "misses": checks.misses},
             "suppressed": head.report.suppressed,
             "base": dict(base.report.stats),
             "head": dict(head.report.stats),
@@ -126,64 +132,85 @@ def run_diff(
     return DiffRun(result, head.report.rules, (*head.report.notes, *notes), head.report)
 
 
-def _scan_side(
-    repo: Repo, options: DiffOptions, label: str | None, commit: str | None, cache: ParseCache
-) -> tuple[_Side, Loaded]:
+@dataclass(frozen=True, slots=True)
+class _Loading:
+    """One revision loaded and modelled, before its rules run."""
+
+    revision: Revision
+    loaded: Loaded
+    options: ScanOptions
+    lines_of: Callable[[str], Sequence[str]]
+    missing: tuple[str, ...]
+
+
+def _load_side(
+    repo: Repo, options: DiffOptions, label: str | None, commit: str | None, cache: ParseCache, checks: CheckCache
+) -> _Loading:
+    """Both revisions load in this process through one parse cache and one check cache: a
+    file with the same blob at the same path in both is parsed and checked once."""
     scan_options = ScanOptions(
         paths=options.paths,
         root=repo.root,
         kubernetes_version=options.kubernetes_version,
         config_path=options.config_path,
     )
-    reader: RevisionReader | None = None
-    lines_of: Callable[[str], Sequence[str]]
+    reader: Any
     if commit is None:
+        from npaudit.load import load_paths
+
         revision = Revision(WORKING_TREE)
-        lines_of = worktree_lines(repo.root)
-    else:
-        reader = RevisionReader(repo, commit, cache)
-        revision = Revision(label or commit, commit)
-        lines_of = reader.lines_of
-    loaded = load(scan_options, reader=reader)
-    ctx = make_context(loaded.model, loaded.config)
-    report = check_loaded(loaded, scan_options, ctx, lines_of=lines_of)
-    side = _Side(revision, loaded.model, report, ctx, tuple(reader.missing) if reader else ())
-    return side, loaded
+        reader = partial(load_paths, parse_cache=cache)
+        loaded = load(scan_options, reader=reader, check_cache=checks)
+        return _Loading(revision, loaded, scan_options, worktree_lines(repo.root), ())
+    reader = RevisionReader(repo, commit, cache)
+    loaded = load(scan_options, reader=reader, check_cache=checks)
+    return _Loading(Revision(label or commit, commit), loaded, scan_options, reader.lines_of, tuple(reader.missing))
 
 
-# --- the base in a child process -------------------------------------------------------------
-# Scanning is CPU-bound and single-threaded (parsing, engines, z3); the two revisions are
-# independent, so on two cores the diff costs about one scan of wall time. Only plain values
-# (revision, model, report) cross the process boundary; engines are rebuilt lazily here.
-
-_Parts = tuple[Revision, Model, Report, tuple[str, ...]]
+def _check_side(side: _Loading) -> _Side:
+    ctx = make_context(side.loaded.model, side.loaded.config)
+    report = check_loaded(side.loaded, side.options, ctx, lines_of=side.lines_of)
+    return _Side(side.revision, side.loaded.model, report, ctx, side.missing)
 
 
-def _pool() -> Any:
+# --- the base's rules in a child process -------------------------------------------------------
+# The rules (engines, z3) are CPU-bound and single-threaded, and the two revisions' rules are
+# independent: on two cores the base's run in a child forked after both revisions are loaded
+# (it inherits them, nothing is sent), while the head's run here. Only the base's report comes
+# back; its engines are rebuilt lazily here when the comparison needs them.
+
+#: The base revision handed to the forked child (set just before the fork).
+_PENDING: list[_Loading] = []
+
+
+def _pool(base: _Loading) -> Any:
     import multiprocessing
     import os
 
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if usable < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    return multiprocessing.get_context("fork").Pool(1)
-
-
-def _base_job(repo: Repo, options: DiffOptions, commit: str) -> _Parts | tuple[str, str]:
+    _PENDING[:] = [base]
     try:
-        side, _ = _scan_side(repo, options, options.base, commit, ParseCache())
-    except Exception as exc:  # noqa: BLE001 - re-raised in the parent as a usage error
+        return multiprocessing.get_context("fork").Pool(1)
+    finally:
+        _PENDING.clear()  # the child has its copy; the parent does not keep the reference
+
+
+def _base_job() -> Report | tuple[str, str]:
+    try:
+        return _check_side(_PENDING[0]).report
+    except Exception as exc:  # noqa: BLE001 - re-raised in the parent
         return (type(exc).__name__, str(exc))
-    return (side.revision, side.model, side.report, side.missing)
 
 
-def _rebuild(parts: _Parts | tuple[str, str], loaded: Loaded) -> _Side:
+def _rebuild(report: Report | tuple[str, str], base: _Loading) -> _Side:
     from npaudit.errors import UserError
 
-    if len(parts) == 2:
-        raise UserError(f"reading the base revision failed: {parts[1]}")
-    revision, model, report, missing = parts  # type: ignore[misc]
-    return _Side(revision, model, report, make_context(model, loaded.config), missing)
+    if isinstance(report, tuple):
+        raise UserError(f"checking the base revision failed: {report[0]}: {report[1]}")
+    model = base.loaded.model
+    return _Side(base.revision, model, report, make_context(model, base.loaded.config), base.missing)
 
 
 # --- connections ------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ __all__ = [
     "BuildResult",
     "UnknownKubernetesVersion",
     "build_model",
+    "CheckCache",
 ]
 
 #: Kinds read into the model.
@@ -71,17 +72,34 @@ class BuildResult:
     notes: tuple[str, ...]
 
 
-def build_model(documents: Sequence[Document], *, kubernetes_version: str | None = None) -> BuildResult:
-    """Check every document and build the model (see the module docstring).
+class CheckCache:
+    """Findings of `_check` by document, shared between builds in one process (`npaudit diff`
+    builds two revisions whose unchanged files are parsed once): the same parsed data, at the
+    same position tree, path and identity, checked against the same schemas, gives the same
+    findings. The data is kept alive with its entry, so its `id` cannot be reused."""
+
+    __slots__ = ("entries", "hits", "misses")
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[object, ...], tuple[object, tuple[Finding, ...], bool]] = {}
+        self.hits = 0
+        self.misses = 0
+
+
+def build_model(
+    documents: Sequence[Document], *, kubernetes_version: str | None = None, cache: CheckCache | None = None
+) -> BuildResult:
+    """Check every document and build the model (see the module docstring). `cache`: reuse
+    the checks of documents an earlier build in this process already checked.
 
     Raises `UnknownKubernetesVersion` (a `ValueError` and `UserError`; the CLI exits 2) when
     `kubernetes_version` has no shipped schemas."""
     version = resolve_version(kubernetes_version)
     with gc_paused():  # like the loader: many small containers, no cycles worth collecting
-        return _build(documents, version)
+        return _build(documents, version, cache)
 
 
-def _build(documents: Sequence[Document], version: str) -> BuildResult:
+def _build(documents: Sequence[Document], version: str, cache: CheckCache | None = None) -> BuildResult:
     findings: list[Finding] = []
     skipped: Counter[str] = Counter()
     checked: list[tuple[ObjectInfo, bool]] = []
@@ -90,7 +108,7 @@ def _build(documents: Sequence[Document], version: str) -> BuildResult:
             skipped[doc.kind or "(no kind)"] += 1
             continue
         obj = identify(doc)
-        checked.append((obj, _check(obj, version, findings)))
+        checked.append((obj, _check(obj, version, findings) if cache is None else _cached_check(obj, version, findings, cache)))
     kept = _without_duplicates(checked, findings)
     model, notes = _assemble(kept)
     if skipped:
@@ -108,6 +126,22 @@ def _check(obj: ObjectInfo, version: str, findings: list[Finding]) -> bool:
     findings.extend(schema_finding(obj, p) for p in problems)
     findings.extend(issue_finding(obj, i) for i in issues)
     return any(problem_excludes(obj.kind, p) for p in problems) or any(issue_excludes(obj.kind, i) for i in issues)
+
+
+def _cached_check(obj: ObjectInfo, version: str, findings: list[Finding], cache: CheckCache) -> bool:
+    doc = obj.doc
+    key = (id(doc.data), id(doc.positions), doc.path, doc.index, doc.item_path, obj.kind, obj.namespace, obj.name, version)
+    hit = cache.entries.get(key)
+    if hit is not None and hit[0] is doc.data:
+        cache.hits += 1
+        findings.extend(hit[1])
+        return hit[2]
+    cache.misses += 1
+    mine: list[Finding] = []
+    excluded = _check(obj, version, mine)
+    cache.entries[key] = (doc.data, tuple(mine), excluded)
+    findings.extend(mine)
+    return excluded
 
 
 def _without_duplicates(checked: list[tuple[ObjectInfo, bool]], findings: list[Finding]) -> list[ObjectInfo]:
