@@ -11,8 +11,10 @@ A query the solver cannot decide is a `solver-unknown` warning, never a pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import gc
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from npaudit.checks.base import CheckContext, CheckKind, RuleMeta
@@ -37,6 +39,25 @@ def property_schema(kind: str) -> dict[str, Any]:
 
 def evaluate(ctx: CheckContext, prop: Property, *, explain: bool = False) -> list[tuple[str, Outcome]]:
     """Ask the prover; one (subject, outcome) per question (per namespace for default-deny)."""
+    with _gc_paused():
+        return _evaluate(ctx, prop, explain)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The answers build many small acyclic objects next to a large loaded model: every
+    cyclic-GC pass would walk the whole heap (measured: 1 s of the default-deny questions on
+    10,000 workloads). One pause per property, not per question (each resume can collect)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _evaluate(ctx: CheckContext, prop: Property, explain: bool) -> list[tuple[str, Outcome]]:
     prover = ctx.prover
     if prop.kind == "default-deny":
         assert prop.direction is not None

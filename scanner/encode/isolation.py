@@ -7,8 +7,9 @@ depends on N's policies alone:
   semantics finds it directly;
 - otherwise, in scope `any-pod`, a pod that could exist is asked of a small encoding of the
   policies without their rules and without workloads (a pod with any labels covers the
-  existing ones too; other namespaces' selectors add label values that behave like "any
-  other value", so the canonical pod is the one the whole encoding gives);
+  existing ones too; only the namespace's own policies can select it, and the label values
+  only other policies mention behave like "any other value" for these selectors, so the
+  canonical pod is the one the whole encoding gives);
 - in scope `workloads` the property then holds; its evidence is a minimal set of policies
   that select every workload (deletion in policy order, as the Z3 core minimisation).
 """
@@ -28,13 +29,6 @@ if TYPE_CHECKING:
 
 
 def decide(prover: Prover, direction: Direction, namespace: str, scope: Scope, explain: bool) -> Outcome:
-    from npaudit.encode.sets import gc_paused
-
-    with gc_paused():
-        return _decide(prover, direction, namespace, scope, explain)
-
-
-def _decide(prover: Prover, direction: Direction, namespace: str, scope: Scope, explain: bool) -> Outcome:
     model = prover.model
     notes = prover.notes()
     if not _known(model, namespace):
@@ -90,16 +84,15 @@ def _index(prover: Prover) -> tuple[dict[str, list[Policy]], dict[str, list[Work
 
 def _bare(prover: Prover) -> tuple[Prover, dict[int, Policy]]:
     """A prover over the policies without their rules (rules never isolate a pod) and without
-    workloads: one small encoding for every namespace's pods that could exist. Returns it and
-    the original policy of each rule-less one."""
+    workloads: one small encoding for the pods that could exist in every namespace (measured
+    cheaper than one per namespace: the domain constraints are built once). Returns it and the
+    original policy of each rule-less one."""
     from npaudit.encode.dns import DnsModel
     from npaudit.encode.prover import Prover
 
     found = prover._slices.get("bare")  # noqa: SLF001 - the prover's own cache
     if found is None:
         bare = tuple(replace(p, ingress=(), egress=()) for p in prover.model.policies)
-        part = replace(prover.model, workloads=(), policies=bare)
-        sliced = Prover(part, prover.settings, DnsModel.never(), engine="z3")
-        originals = {id(b): p for b, p in zip(bare, prover.model.policies)}
-        found = prover._slices["bare"] = (sliced, originals)  # noqa: SLF001
+        sliced = Prover(replace(prover.model, workloads=(), policies=bare), prover.settings, DnsModel.never(), engine="z3")
+        found = prover._slices["bare"] = (sliced, {id(b): p for b, p in zip(bare, prover.model.policies)})  # noqa: SLF001
     return found  # type: ignore[no-any-return]

@@ -18,12 +18,12 @@ from npaudit.encode.compile import Compiler, VocabularyGap
 from npaudit.encode.dns import DnsModel, with_dns
 from npaudit.encode.domain import endpoint_domain, packet_domain
 from npaudit.encode.formula import Formula
-from npaudit.encode.outcome import EndpointSelector, EndpointView, Outcome, RuleRef, Scope, Verdict, Witness
+from npaudit.encode.outcome import EndpointSelector, EndpointView, Outcome, Scope, Verdict, Witness
 from npaudit.encode.solver import SolverSettings, Status, check, make_solver
 from npaudit.encode.symbols import PROTO_CODE, Endpoint, hyp_index, make_endpoint, make_packet
 from npaudit.encode.vocab import Vocabulary, build_vocabulary
 from npaudit.encode.witness import Explainer
-from npaudit.model.types import Direction, LabelSelector, Model, Policy, PortSpec, Protocol, Workload
+from npaudit.model.types import Direction, LabelSelector, Model, PortSpec, Protocol, Workload
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,25 +202,6 @@ class Prover:
         if outcome.verdict is not Verdict.VIOLATED or limit <= 1:
             return outcome
         return replace(outcome, witnesses=self._more(query, outcome, limit))
-
-    def keeps(self, *, must: bool, src: Sequence[EndpointSelector], dst: Sequence[EndpointSelector],
-              ports: Sequence[PortSpec] = (), evidence: Sequence[Policy | RuleRef] = (),
-              scope: Scope = Scope.WORKLOADS) -> bool:
-        """The meaning of `Outcome.enforcing`, asked of the whole-model encoding: with the
-        policies and rules of `evidence` on and every other one free, the property holds."""
-        self.prepare(Extras.of((*src, *dst), ports))
-        enc = self.enc
-        guards = []
-        for item in evidence:
-            for t in enc.formula.policies:
-                if isinstance(item, RuleRef) and t.policy is item.policy:
-                    guards.append(t.rule_guards[(item.rule.direction, item.rule.index)])
-                elif t.policy is item:
-                    guards.append(t.guard)
-        domain = [enc.endpoints(src, enc.src), enc.scope(enc.src, scope, False),
-                  enc.endpoints(dst, enc.dst), enc.scope(enc.dst, scope, False), enc.comp.ports(ports, enc.dst, enc.pkt)]
-        status, _ = check(enc.solver, [*domain, z3.Not(enc.allowed) if must else enc.allowed, *guards])
-        return status is Status.UNSAT
 
     def _set_reach(self) -> sets.SetReach:
         if self._sets is None:

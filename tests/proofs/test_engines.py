@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from npaudit.encode import EndpointSelector, Scope, Verdict, build_prover
+from npaudit.encode.whatif import keeps
 from npaudit.engine import decide
 from npaudit.model.types import Direction, Model, PortSpec
 from tests.proofs.strategies import models, ns_selectors, port_specs, selectors
@@ -66,10 +67,10 @@ def test_reach_in_scope_workloads_agrees_with_z3(
     if fast.verdict is Verdict.HOLDS:
         assert fast.vacuous == slow.vacuous
         evidence = fast.enforcing
-        assert z3.keeps(must=must, src=src, dst=dst, ports=ports, evidence=evidence)
+        assert keeps(z3, must=must, src=src, dst=dst, ports=ports, evidence=evidence)
         for k in range(len(evidence)):
             fewer = evidence[:k] + evidence[k + 1:]
-            assert not z3.keeps(must=must, src=src, dst=dst, ports=ports, evidence=fewer), (evidence, k)
+            assert not keeps(z3, must=must, src=src, dst=dst, ports=ports, evidence=fewer), (evidence, k)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -105,4 +106,4 @@ def test_reach_in_scope_any_pod_without_the_class_table_agrees_with_z3(
             assert decide(model, w.src.workload, w.dst.workload, w.protocol, w.port).allowed is not must
     if fast.verdict is Verdict.HOLDS:
         assert fast.vacuous == slow.vacuous
-        assert z3.keeps(must=must, src=src, dst=dst, ports=ports, evidence=fast.enforcing, scope=Scope.ANY_POD)
+        assert keeps(z3, must=must, src=src, dst=dst, ports=ports, evidence=fast.enforcing, scope=Scope.ANY_POD)
