@@ -141,6 +141,8 @@ class Session:
         self.kept: dict[RuleKey, tuple[list[int], list[int]]] = {}  # rules that lost peers/ports
         self._questions = 0
         self._relevant: dict[tuple[str, Direction], Relevant] = {}
+        #: policy i's allow term per direction, until one of its rules changes
+        self._allow_cache: dict[tuple[int, Direction], z3.BoolRef] = {}
 
     # -- public questions -----------------------------------------------------------------
     def policy(self, policy: Policy) -> Answer:
@@ -166,6 +168,7 @@ class Session:
         answer = self._entry(policy, key, target, {key: None})
         if answer.redundant:
             self.removed_rules.add(key)
+            self._allow_cache.pop(key[:2], None)
         return answer
 
     def peer(self, policy: Policy, direction: Direction, index: int, j: int) -> Answer:
@@ -182,6 +185,7 @@ class Session:
         answer = self._entry(policy, key, target, {key: rest})
         if answer.redundant:
             peers.remove(j)
+            self._allow_cache.pop(key[:2], None)
         return answer
 
     def port(self, policy: Policy, direction: Direction, index: int, k: int) -> Answer:
@@ -197,6 +201,7 @@ class Session:
         answer = self._entry(policy, key, target, {key: rest})
         if answer.redundant:
             ports.remove(k)
+            self._allow_cache.pop(key[:2], None)
         return answer
 
     # -- terms of the current state ----------------------------------------------------------
@@ -235,18 +240,26 @@ class Session:
         rule of a selecting policy admits it. `swap` replaces (term) or drops (None) rules."""
         comp, isolated, allows = self.o.comp, [], []
         for i in self._slice(namespace, d, skip):
-            t = self.o.terms(i)
-            isolated.append(t.selects[d])
-            rules = []
-            for (rd, r) in t.rules:
-                key = (i, rd, r)
-                if rd is not d or key in self.removed_rules:
-                    continue
-                rules.append(swap[key] if key in swap else self._rule_term(key))
-            rules = [x for x in rules if x is not None]
-            if rules:
-                allows.append(comp.and_([t.selects[d], comp.or_(rules)]))
+            isolated.append(self.o.terms(i).selects[d])
+            swapped = {key: term for key, term in swap.items() if key[0] == i}
+            if swapped:
+                allows.append(self._allows(i, d, swapped))
+                continue
+            if (i, d) not in self._allow_cache:
+                self._allow_cache[(i, d)] = self._allows(i, d, {})
+            allows.append(self._allow_cache[(i, d)])
         return comp.or_([z3.Not(comp.or_(isolated)), comp.or_(allows)])
+
+    def _allows(self, i: int, d: Direction, swap: dict[RuleKey, z3.BoolRef | None]) -> z3.BoolRef:
+        """Policy i selects the pod and one of its d-rules in force admits the connection."""
+        t, comp = self.o.terms(i), self.o.comp
+        rules = []
+        for (rd, r) in t.rules:
+            key = (i, rd, r)
+            if rd is d and key not in self.removed_rules:
+                rules.append(swap[key] if key in swap else self._rule_term(key))
+        rules = [x for x in rules if x is not None]
+        return comp.and_([t.selects[d], comp.or_(rules)]) if rules else comp.false
 
     def _guards(self, namespace: str, d: Direction) -> list[z3.BoolRef]:
         out = []

@@ -55,13 +55,18 @@ class Relevant:
 
 
 class Canon:
-    """Canonicalises the models of the question asserted on `solver`."""
+    """Canonicalises the models of the question asserted on `solver`.
+
+    `m` is always a model of the facts fixed so far: a choice the model already makes costs
+    no check (the earlier, preferred options were refuted first), and after an unsatisfiable
+    check the model already satisfies the negation that gets fixed."""
 
     def __init__(self, oracle: object, solver: z3.Solver, relevant: Relevant, direction: Direction) -> None:
         self.o = oracle
         self.solver = solver
         self.rel = relevant
         self.direction = direction
+        self.m: z3.ModelRef | None = None
 
     def _fix(self, *terms: z3.BoolRef) -> None:
         """A chosen value becomes a fact of this question's own solver."""
@@ -71,17 +76,29 @@ class Canon:
         status, _ = check(self.solver, extra)
         if status is Status.UNKNOWN:
             raise _Budget
+        if status is Status.SAT:
+            self.m = self.solver.model()
         return status is Status.SAT
 
+    def _val(self, term: z3.ExprRef) -> int:
+        assert self.m is not None
+        return int(self.m.eval(term, model_completion=True).as_long())
+
+    def _try(self, *terms: z3.BoolRef) -> bool:
+        """Fix `terms` if they can hold (free when the current model satisfies them)."""
+        assert self.m is not None
+        if all(z3.is_true(self.m.eval(t, model_completion=True)) for t in terms) or self._sat(list(terms)):
+            self._fix(*terms)
+            return True
+        return False
+
     def _minimize(self, var: z3.BitVecRef, hi: int) -> int:
-        """The lowest value of `var`, fixed. Starts from the value of a model: when nothing
-        lower fits (one check) the binary search is not needed."""
-        if not self._sat([]):
-            raise _Budget  # cannot happen: every fact so far was checked satisfiable
-        seen = self.solver.model().eval(var, model_completion=True).as_long()
+        """The lowest value of `var`, fixed: the model's value when nothing lower fits (one
+        check), else a binary search below it."""
+        seen = self._val(var)
         if seen == 0 or not self._sat([z3.ULE(var, seen - 1)]):
             self._fix(var == seen)
-            return int(seen)
+            return seen
         lo, hi = 0, seen - 1
         while lo < hi:
             mid = (lo + hi) // 2
@@ -89,13 +106,12 @@ class Canon:
                 hi = mid
             else:
                 lo = mid + 1
-        self._fix(var == lo)
+        self._fix(var == lo)  # the last satisfiable check had var <= lo, and nothing lower fits
         return lo
 
     def _prefer(self, var: z3.BitVecRef, options: tuple[int, ...], hi: int) -> None:
         for value in options:
-            if self._sat([var == value]):
-                self._fix(var == value)
+            if self._try(var == value):
                 return
         self._minimize(var, hi)
 
@@ -103,31 +119,28 @@ class Canon:
         """The canonical model: subject, then peer, then protocol and port (None: budget)."""
         o = self.o
         try:
+            if not self._sat([]):
+                return None
             ingress = self.direction is Direction.INGRESS
-            self._fix(subject.ns == namespace)
+            self._fix(subject.ns == namespace)  # the domain of the question says so already
             self._endpoint(subject, self.rel.subject, set(), self.rel.ports if ingress else set())
             self._endpoint(peer, self.rel.peer, self.rel.peer_ns, set() if ingress else self.rel.ports, namespace)
             self._minimize(o.pkt.proto, 2)  # type: ignore[attr-defined]
-            if not self._sat([]):
-                return None
-            self._lowest_port(o.pkt.port, peer if ingress else subject, self.solver.model())  # type: ignore[attr-defined]
-            if not self._sat([]):
-                return None
+            self._lowest_port(o.pkt.port, peer if ingress else subject)  # type: ignore[attr-defined]
         except _Budget:
             return None
-        return self.solver.model()
+        return self.m
 
-    def _lowest_port(self, port: z3.BitVecRef, dst: Endpoint, m: z3.ModelRef) -> None:
+    def _lowest_port(self, port: z3.BitVecRef, dst: Endpoint) -> None:
         """The lowest port is where an allowed interval starts: 1, a rule's port, one past a
         rule's endPort, or one of the (now fixed) named-port numbers of the destination, or
         one past it. Binary search over those candidates, then one check that nothing lower
         fits (else the plain search over the gap, so the answer is exact either way)."""
         marks = {1, *self.rel.numbers}
-        marks |= {v + k for n in self.rel.ports if n in dst.port_num
-                  for v in [m.eval(dst.port_num[n], model_completion=True).as_long()] for k in (0, 1)}
-        cands = sorted(c for c in marks if 1 <= c <= 65535)
+        marks |= {self._val(dst.port_num[n]) + k for n in self.rel.ports if n in dst.port_num for k in (0, 1)}
+        cands = sorted(c for c in marks if 1 <= c <= 65535 and c <= self._val(port))
         lo, hi = 0, len(cands) - 1
-        if not self._sat([z3.ULE(port, cands[hi])]):
+        if not cands:
             self._minimize(port, 65535)
             return
         while lo < hi:
@@ -136,18 +149,15 @@ class Canon:
                 hi = mid
             else:
                 lo = mid + 1
-        below = cands[lo - 1] + 1 if lo else 1
-        if below < cands[lo] and self._sat([z3.ULE(port, cands[lo] - 1)]):
-            self._fix(z3.ULE(below, port))
-            self._minimize(port, cands[lo] - 1)
+        if self._val(port) <= cands[lo]:  # the model is at or below the candidate: exact below?
+            self._minimize(port, cands[lo])
             return
-        self._fix(port == cands[lo])
+        self._minimize(port, 65535)
 
     def _endpoint(self, e: Endpoint, keys: set[str], ns_keys: set[str], ports: set[str], near: int = -1) -> None:
         o, vocab = self.o, self.o.vocab  # type: ignore[attr-defined]
-        is_pod = self._sat([e.pod])
-        self._fix(e.pod if is_pod else z3.Not(e.pod))
-        if not is_pod:
+        if not self._try(e.pod):
+            self._fix(z3.Not(e.pod))
             ipv = self._minimize(e.ipv, IPV6)
             ip, bits = (e.ip4, 32) if ipv == IPV4 else (e.ip6, 128)
             self._minimize(ip, 2**bits - 1)
@@ -155,35 +165,46 @@ class Canon:
         if self._minimize(e.cls, o.hyp) < o.hyp:  # type: ignore[attr-defined]
             return  # a pod with a recorded address: the class fixes everything else
         # the subject's namespace is fixed already; a peer in the same namespace comes first
-        if near >= 0 and self._sat([e.ns == near]):
-            self._fix(e.ns == near)
-        other_ns = self._minimize(e.ns, vocab.other_ns) == vocab.other_ns
+        if near < 0 or not self._try(e.ns == near):
+            self._minimize(e.ns, vocab.other_ns)
+        other_ns = self._val(e.ns) == vocab.other_ns
         plain = [v == 0 for k, v in e.labels.items() if k not in keys]
         plain += [v == 0 for n, v in e.port_num.items() if n not in ports]
         if other_ns:
             name_other = len(vocab.ns_values[NAMESPACE_NAME_LABEL]) + 1
             plain += [v == (name_other if k == NAMESPACE_NAME_LABEL else 0)
                       for k, v in e.ns_labels.items() if k not in ns_keys]
-        if plain and self._sat(plain):
-            self._fix(*plain)
-        self._labels({k: e.labels[k] for k in sorted(keys) if k in e.labels},
-                     {k: len(v) + 1 for k, v in vocab.pod_values.items()})
+        if plain:
+            self._try(*plain)
+        pod_other = {k: len(v) + 1 for k, v in vocab.pod_values.items()}
+        self._absent([(e.labels[k], pod_other[k]) for k in sorted(keys & e.labels.keys())])
         if other_ns:
-            self._labels({k: e.ns_labels[k] for k in sorted(ns_keys) if k in e.ns_labels},
-                         {k: len(v) + 1 for k, v in vocab.ns_values.items()})
-        names = sorted(ports & e.port_num.keys())
-        undeclared = [e.port_num[n] == 0 for n in names] + [e.port_proto[n] == 0 for n in names]
-        if undeclared and self._sat(undeclared):  # the common case: no named port needed
-            self._fix(*undeclared)
-            return
-        for name in names:
+            ns_other = {k: len(v) + 1 for k, v in vocab.ns_values.items()}
+            self._absent([(e.ns_labels[k], ns_other[k]) for k in sorted(ns_keys & e.ns_labels.keys())])
+        for name in self._undeclared(e, sorted(ports & e.port_num.keys())):
             self._prefer(e.port_num[name], (0, 1), 65535)
             self._prefer(e.port_proto[name], (0,), 2)
 
-    def _labels(self, vars_: dict[str, z3.BitVecRef], other: dict[str, int]) -> None:
-        absent = [v == 0 for v in vars_.values()]
-        if absent and self._sat(absent):  # the common case: one check for all keys
-            self._fix(*absent)
+    def _absent(self, labels: list[tuple[z3.BitVecRef, int]]) -> None:
+        """Labels in key order, each absent if it can be, else "any other value", else the
+        lowest listed value - the same as one by one, but a run of keys that can all be
+        absent costs one check (halving the run when it cannot)."""
+        if not labels or self._try(*[v == 0 for v, _ in labels]):
             return
-        for key, var in vars_.items():
-            self._prefer(var, (0, other[key]), other[key])
+        if len(labels) == 1:
+            var, other = labels[0]
+            self._prefer(var, (other,), other)  # absent was just refuted
+            return
+        half = len(labels) // 2
+        self._absent(labels[:half])
+        self._absent(labels[half:])
+
+    def _undeclared(self, e: Endpoint, names: list[str]) -> list[str]:
+        """The port names (in order) that must be declared; the others are fixed undeclared,
+        a run of them in one check (halving the run when it cannot)."""
+        if not names or self._try(*[t for n in names for t in (e.port_num[n] == 0, e.port_proto[n] == 0)]):
+            return []
+        if len(names) == 1:
+            return names
+        half = len(names) // 2
+        return self._undeclared(e, names[:half]) + self._undeclared(e, names[half:])
