@@ -71,7 +71,7 @@ class AnyPod:
         """What the message says about the any-pod question when it does not hold."""
         if self.verdict == Verdict.VIOLATED.value:
             if self.change:
-                return f"redundant for the repository's workloads only: {self.change} without it"
+                return f"redundant for the repository's workloads only: without it, {self.change}"
             return f"redundant for the repository's workloads only ({self.reason or 'a pod that could exist needs it'})"
         if self.verdict == "skipped":
             return "decided on the scanned workloads only: the any-pod question was not asked (" + self.reason + ")"
@@ -140,11 +140,14 @@ def _names(covering: Sequence[Policy | RuleRef]) -> tuple[str, ...]:
 
 
 def _related(covering: Sequence[Policy | RuleRef]) -> tuple[Related, ...]:
+    """The covering rules' lines; a policy's own line only when it covers by isolation alone."""
+    with_rules = {id(c.policy) for c in covering if isinstance(c, RuleRef)}
     out = []
-    for c in covering[:5]:
-        if c.span is not None:
-            out.append(Related(c.span, f"covered by {_names([c])[0]}"))
-    return tuple(out)
+    for c in covering:
+        if isinstance(c, RuleRef) or id(c) not in with_rules:
+            if c.span is not None:
+                out.append(Related(c.span, f"covered by {_names([c])[0]}"))
+    return tuple(out[:5])
 
 
 def covering_text(names: Sequence[str]) -> str:

@@ -61,8 +61,10 @@ class Change:
     def describe(self) -> str:
         verb = "lose" if self.lost else "gain"
         way = "from" if self.direction is Direction.INGRESS else "to"
-        return (f"{self.subject.describe()} would {verb} {self.direction.value.lower()} {way} "
+        text = (f"{self.subject.describe()} would {verb} {self.direction.value.lower()} {way} "
                 f"{self.peer.describe()} on {self.protocol.value} {self.port}")
+        # a side only gains when the pod is no longer isolated in that direction
+        return text if self.lost else f"{text} (no other policy would isolate it)"
 
 
 @dataclass(frozen=True, slots=True)
