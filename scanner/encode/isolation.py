@@ -6,10 +6,7 @@ depends on N's policies alone:
   path prefers existing workloads, in sorted order, to pods that could exist); the reference
   semantics finds it directly;
 - otherwise, in scope `any-pod`, a pod that could exist is asked of a small encoding of the
-  policies without their rules and without workloads (a pod with any labels covers the
-  existing ones too; only the namespace's own policies can select it, and the label values
-  only other policies mention behave like "any other value" for these selectors, so the
-  canonical pod is the one the whole encoding gives);
+  namespace's podSelectors (podspace.py; a pod with any labels covers the existing ones too);
 - in scope `workloads` the property then holds; its evidence is a minimal set of policies
   that select every workload (deletion in policy order, as the Z3 core minimisation).
 """
@@ -25,6 +22,7 @@ from npaudit.engine.reference import selects
 from npaudit.model.types import Direction, Model, Policy, Workload
 
 if TYPE_CHECKING:
+    from npaudit.encode.podspace import PodSpace
     from npaudit.encode.prover import Prover
 
 
@@ -36,18 +34,15 @@ def decide(prover: Prover, direction: Direction, namespace: str, scope: Scope, e
     by_ns_policies, by_ns_workloads = _index(prover)
     policies = tuple(p for p in by_ns_policies.get(namespace, ()) if direction in p.policy_types)
     workloads = by_ns_workloads.get(namespace, [])
-    covering = [tuple(p for p in policies if selects(p, w)) for w in workloads]
-    for w, isolating in zip(workloads, covering):
-        if not isolating:
+    for w in workloads:
+        if not any(selects(p, w) for p in policies):
             view = EndpointView("workload", namespace=namespace, workload=w, modelled=w == prover.modelled_dns)
             return Outcome(Verdict.VIOLATED, scope, subject=view, notes=notes)
     if scope is Scope.ANY_POD:
-        sliced, originals = _bare(prover)
-        outcome = sliced.isolation_whole(direction, namespace, scope=scope, explain=explain)
-        enforcing = tuple(originals.get(id(p), p) for p in outcome.enforcing)
-        return replace(outcome, enforcing=enforcing, notes=notes)
+        return replace(_pod_space(prover).isolation(direction, namespace, explain), notes=notes)
     if not explain:
         return Outcome(Verdict.HOLDS, scope, notes=notes)
+    covering = [tuple(p for p in policies if selects(p, w)) for w in workloads]
     return Outcome(Verdict.HOLDS, scope, enforcing=_hitting(policies, covering), vacuous=not workloads, notes=notes)
 
 
@@ -82,17 +77,11 @@ def _index(prover: Prover) -> tuple[dict[str, list[Policy]], dict[str, list[Work
     return found  # type: ignore[no-any-return]
 
 
-def _bare(prover: Prover) -> tuple[Prover, dict[int, Policy]]:
-    """A prover over the policies without their rules (rules never isolate a pod) and without
-    workloads: one small encoding for the pods that could exist in every namespace (measured
-    cheaper than one per namespace: the domain constraints are built once). Returns it and the
-    original policy of each rule-less one."""
-    from npaudit.encode.dns import DnsModel
-    from npaudit.encode.prover import Prover
+def _pod_space(prover: Prover) -> PodSpace:
+    """The pods-that-could-exist encoding of the prover's model (built once, on first use)."""
+    from npaudit.encode.podspace import PodSpace
 
-    found = prover._slices.get("bare")  # noqa: SLF001 - the prover's own cache
+    found = prover._slices.get("pod-space")  # noqa: SLF001 - the prover's own cache
     if found is None:
-        bare = tuple(replace(p, ingress=(), egress=()) for p in prover.model.policies)
-        sliced = Prover(replace(prover.model, workloads=(), policies=bare), prover.settings, DnsModel.never(), engine="z3")
-        found = prover._slices["bare"] = (sliced, {id(b): p for b, p in zip(bare, prover.model.policies)})  # noqa: SLF001
+        found = prover._slices["pod-space"] = PodSpace(prover.model, prover.settings, prover.modelled_dns)  # noqa: SLF001
     return found  # type: ignore[no-any-return]
