@@ -70,13 +70,26 @@ def labels_issues(labels: object, path: JsonPath) -> list[Issue]:
         return []
     issues: list[Issue] = []
     for key, value in labels.items():
+        if key in _VALID_KEYS and (not isinstance(value, str) or value in _VALID_VALUES):
+            continue  # the same few keys and values repeat on every workload
         key_s = str(key)
         for msg in qualified_name_problems(key_s):
             issues.append(_error(RULE_LABEL, path + (key_s,), f'label key "{key_s}": {msg}', at_key=True))
+        if not issues and len(_VALID_KEYS) < _MEMO_LIMIT and type(key) is str:
+            _VALID_KEYS.add(key)
         if isinstance(value, str):
-            for msg in label_value_problems(value):
+            problems = label_value_problems(value)
+            for msg in problems:
                 issues.append(_error(RULE_LABEL, path + (key_s,), f'label value "{value}": {msg}'))
+            if not problems and len(_VALID_VALUES) < _MEMO_LIMIT:
+                _VALID_VALUES.add(value)
     return issues
+
+
+#: Label keys and values already found valid (the checks are pure functions of the string).
+_VALID_KEYS: set[str] = set()
+_VALID_VALUES: set[str] = set()
+_MEMO_LIMIT = 100_000
 
 
 # --- label selectors -------------------------------------------------------------------
@@ -226,6 +239,9 @@ POD_TEMPLATE_PATH: dict[str, JsonPath] = {
 def get_path(data: object, path: JsonPath) -> object:
     """The value at `path`, or None when any step is missing or of the wrong type."""
     for step in path:
+        if type(step) is str and type(data) is dict:
+            data = data.get(step)  # the common case, same result as below
+            continue
         if isinstance(step, int):
             if not isinstance(data, Sequence) or isinstance(data, str) or not -len(data) <= step < len(data):
                 return None

@@ -119,38 +119,92 @@ def workload_changes(base: Connectivity, head: Connectivity) -> Iterator[PairCha
 
 
 def external_changes(base: Connectivity, head: Connectivity) -> Iterator[PairChange]:
-    """Changes between workloads and outside addresses, on the refined cut, both directions."""
+    """Changes between workloads and outside addresses, on the refined cut, both directions.
+
+    A class's ports to (or from) every external piece form a vector; vectors are interned per
+    side, so the refinement of a (base vector, head vector) pair is computed once, however
+    many of the 10,000 groups share it (most share the unchanged ones, which yield nothing)."""
     pieces = {"base": _Pieces(base), "head": _Pieces(head)}
+    refined: dict[tuple[int, int, bool], list[tuple[AddressRange, PortSet, PortSet]]] = {}
     for group in _groups(base, head):
-        egress = _refine(pieces["base"].of(group.base, True), pieces["head"].of(group.head, True))
-        ingress = _refine(pieces["base"].of(group.base, False), pieces["head"].of(group.head, False))
-        for rng, bp, hp in egress:
-            for w in group.members:
-                yield PairChange(w, rng, bp, hp)
-        for rng, bp, hp in ingress:
-            for w in group.members:
-                yield PairChange(rng, w, bp, hp)
+        for egress in (True, False):
+            vb = pieces["base"].vector(group.base, egress)
+            vh = pieces["head"].vector(group.head, egress)
+            key = (id(vb), id(vh), egress)
+            changes = refined.get(key)
+            if changes is None:
+                changes = refined[key] = _refine(pieces["base"].pairs(vb), pieces["head"].pairs(vh))
+            for rng, bp, hp in changes:
+                for w in group.members:
+                    yield PairChange(w, rng, bp, hp) if egress else PairChange(rng, w, bp, hp)
+
+
+#: The vector of a workload absent on one side: no pieces at all.
+_ABSENT: tuple[PortSet, ...] = ()
 
 
 class _Pieces:
-    """(address piece, ports) from a class to every external piece (egress) or back."""
+    """Per class, the ports to every external piece (egress) or from every piece (ingress),
+    as interned tuples indexed like `conn.externals`."""
 
     def __init__(self, conn: Connectivity) -> None:
         self.conn = conn
         self.n = len(conn.classes)
-        self._cache: dict[tuple[int, bool], list[tuple[AddressRange, PortSet]]] = {}
+        self.m = len(conn.externals)
+        self.rows: dict[int, tuple[tuple[PortSet, int], ...]] = dict(conn.endpoint_rows())
+        self._intern: dict[tuple[PortSet, ...], tuple[PortSet, ...]] = {}
+        self._egress: dict[int, tuple[PortSet, ...]] = {}
+        self._ingress: list[tuple[PortSet, ...]] | None = None
 
-    def of(self, cls: int | None, egress: bool) -> list[tuple[AddressRange, PortSet]]:
+    def pairs(self, vector: tuple[PortSet, ...]) -> list[tuple[AddressRange, PortSet]]:
+        return list(zip(self.conn.externals, vector))
+
+    def vector(self, cls: int | None, egress: bool) -> tuple[PortSet, ...]:
         if cls is None:
-            return []
-        key = (cls, egress)
-        if key not in self._cache:
-            allowed = self.conn.class_allowed
-            self._cache[key] = [
-                (rng, allowed(cls, self.n + j) if egress else allowed(self.n + j, cls))
-                for j, rng in enumerate(self.conn.externals)
-            ]
-        return self._cache[key]
+            return _ABSENT
+        return self._egress_vector(cls) if egress else self._ingress_vectors()[cls]
+
+    def _interned(self, vector: tuple[PortSet, ...]) -> tuple[PortSet, ...]:
+        return self._intern.setdefault(vector, vector)
+
+    def _egress_vector(self, cls: int) -> tuple[PortSet, ...]:
+        row = self.rows[cls]
+        found = self._egress.get(id(row))
+        if found is None:
+            vec = [_NONE] * self.m
+            for ports, mask in row:
+                for j in bits(mask >> self.n):
+                    vec[j] = ports
+            found = self._egress[id(row)] = self._interned(tuple(vec))
+        return found
+
+    def _ingress_vectors(self) -> list[tuple[PortSet, ...]]:
+        """Column `cls` of the external pieces' rows, for every class at once: the pieces
+        share few distinct rows, so each class gets a short signature first."""
+        if self._ingress is None:
+            distinct: dict[int, int] = {}
+            ext_rows = [self.rows[self.n + j] for j in range(self.m)]
+            slot = [distinct.setdefault(id(r), len(distinct)) for r in ext_rows]
+            sig = [[_NONE] * len(distinct) for _ in range(self.n)]
+            done = set()
+            for r in ext_rows:
+                if id(r) in done:
+                    continue
+                done.add(id(r))
+                k = distinct[id(r)]
+                for ports, mask in r:
+                    for c in bits(mask & ((1 << self.n) - 1)):
+                        sig[c][k] = ports
+            by_sig: dict[tuple[PortSet, ...], tuple[PortSet, ...]] = {}
+            out = []
+            for c in range(self.n):
+                key = tuple(sig[c])
+                vec = by_sig.get(key)
+                if vec is None:
+                    vec = by_sig[key] = self._interned(tuple(key[slot[j]] for j in range(self.m)))
+                out.append(vec)
+            self._ingress = out
+        return self._ingress
 
 
 def _refine(
