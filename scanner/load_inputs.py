@@ -34,6 +34,8 @@ class LoadContext:
     sink: ManifestSink = field(default_factory=ManifestSink)
     #: a `npaudit.gitrev.ParseCache` (files by Git blob hash and path), or None
     parse_cache: Any = None
+    #: files parsed ahead (in two processes) by display path: (read findings, parse or None)
+    preparsed: dict[str, Any] = field(default_factory=dict)
 
     def display(self, path: Path) -> str:
         """Repository-relative POSIX path when `path` is under the root, else as given."""
@@ -100,6 +102,8 @@ def walk(ctx: LoadContext, top: Path) -> None:
         where = ctx.display(Path(err.filename)) if err.filename else ctx.display(top)
         ctx.sink.add_finding(finding(RULE_INPUT, file_span(where), f"cannot read directory: {err.strerror}", "dir"))
 
+    if ctx.parse_cache is None:
+        _preparse(ctx, _manifest_files(ctx, top))
     kustomizations: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
         here = Path(dirpath)
@@ -120,6 +124,46 @@ def walk(ctx: LoadContext, top: Path) -> None:
     load_kustomizations(ctx, kustomizations)
 
 
+def _manifest_files(ctx: LoadContext, top: Path) -> list[Path]:
+    """The files `walk` loads one by one, found by the same rules (no findings here)."""
+    from npaudit.kustomize import kustomization_file
+
+    files: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not ctx.excluded(here / d))
+        if _is_helm_chart(here, filenames) or kustomization_file(here) is not None:
+            dirnames[:] = []
+            continue
+        files += [here / n for n in sorted(filenames)
+                  if not n.startswith(".") and n.endswith(MANIFEST_SUFFIXES) and not ctx.excluded(here / n)]
+    return files
+
+
+def _preparse(ctx: LoadContext, files: list[Path]) -> None:
+    """Read and parse the files ahead, on two cores when there is enough input; `load_file`
+    then takes each result in the walk's order, so findings and documents keep their order."""
+    from npaudit.load_parallel import MIN_PARALLEL_BYTES, map_in_two
+
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    if sum(sizes) < MIN_PARALLEL_BYTES:
+        return  # parsed one by one in `load_file`, as without this step
+    displays = {path: ctx.display(path) for path in files}
+
+    def work(path: Path) -> tuple[list[Finding], Any]:
+        found: list[Finding] = []
+        text = read_text(path, displays[path], ctx.limits, found)
+        return found, (None if text is None else parse_raw(text, displays[path], ctx.limits))
+
+    for path, result in zip(files, map_in_two(files, work, sizes)):
+        ctx.preparsed[displays[path]] = result
+
+
 def helm_note(where: str) -> str:
     return (
         f"helm chart at {where} skipped: render it with "
@@ -134,6 +178,14 @@ def _is_helm_chart(here: Path, filenames: list[str]) -> bool:
 def load_file(ctx: LoadContext, path: Path, *, explicit: bool, default_namespace: str | None = None) -> None:
     display = ctx.display(path)
     is_json = path.suffix == ".json"
+    ahead = ctx.preparsed.pop(display, None) if ctx.preparsed and default_namespace is None else None
+    if ahead is not None:
+        read_findings, parsed = ahead
+        ctx.sink.findings.extend(read_findings)
+        if parsed is not None:
+            ctx.sink.add_findings(parsed[1])
+            ctx.sink.add_raw(parsed[0], display, explicit=explicit, is_json=is_json)
+        return
     cached = _cached_parse(ctx, path, display) if ctx.parse_cache is not None else None
     if cached is not None:
         ctx.sink.add_findings(list(cached[1]))
