@@ -115,11 +115,30 @@ class Oracle:
         for i, p in enumerate(model.policies):
             for d in p.policy_types:
                 self.slices.setdefault((p.namespace, d), []).append(i)
+        self._terms: dict[int, PolicyTerms] = {}
         #: seconds of every question, per slice (namespace, direction)
         self.timings: dict[tuple[str, Direction], list[float]] = {}
 
-    def terms(self, i: int) -> PolicyTerms:
-        return self.formula.terms(i)
+    def terms(self, i: int, d: Direction) -> PolicyTerms:
+        """Policy i's guarded terms with at least direction d compiled: a slice's questions
+        never pay for the other direction's rules (compiling terms is most of the cost)."""
+        t = self._terms.get(i)
+        pol = self.model.policies[i]
+        if t is None:
+            t = self._terms[i] = PolicyTerms(i, pol, z3.Bool(f"g{i}:{pol.namespace}/{pol.name}", self.ctx))
+        if d not in t.selects and d in pol.policy_types:
+            comp, e = self.comp, self.formula.side(d)
+            body = comp.and_([e.pod, comp.in_namespace(pol.namespace, e), comp.pod_selector(pol.pod_selector, e)])
+            t.selects[d] = comp.and_([t.guard, body])
+            for rule in pol.rules(d):
+                g = z3.Bool(f"g{i}:{pol.namespace}/{pol.name}:{rule.path}", self.ctx)
+                t.rule_guards[(d, rule.index)] = g
+                body = self.formula._rule_body(pol, rule)  # noqa: SLF001 - shares its content cache
+                t.rules[(d, rule.index)] = comp.and_([g, body])
+        return t
+
+    def compiled(self) -> list[PolicyTerms]:
+        return [self._terms[i] for i in sorted(self._terms)]
 
     def session(self, *, allow_new_namespaces: bool = True, modelled: Workload | None = None) -> Session:
         """`allow_new_namespaces`: the peer may be a pod of a namespace not in the repository."""
@@ -145,6 +164,7 @@ class Session:
         self._relevant: dict[tuple[str, Direction], Relevant] = {}
         #: policy i's allow term per direction, until one of its rules changes
         self._allow_cache: dict[tuple[int, Direction], z3.BoolRef] = {}
+        self._solvers: dict[tuple[str, Direction], z3.Solver] = {}
 
     # -- public questions -----------------------------------------------------------------
     def policy(self, policy: Policy) -> Answer:
@@ -154,7 +174,7 @@ class Session:
         for d in sorted(policy.policy_types, key=lambda x: x.value):
             with_ = self._ok(policy.namespace, d, {})
             without = self._ok(policy.namespace, d, {}, skip=i)
-            t = self.o.terms(i)
+            t = self.o.terms(i, d)
             mine = [t.guard, *(g for (rd, _), g in t.rule_guards.items() if rd is d)]
             answer = self._ask(policy.namespace, d, [z3.Xor(with_, without)], mine,
                                parts=(with_, without))
@@ -179,7 +199,7 @@ class Session:
         if j not in peers or len(peers) < 2:
             return _NEEDED  # without its last peer the rule would admit every peer
         rule = policy.rules(direction)[index]
-        guard = self.o.terms(key[0]).rule_guards[(direction, index)]
+        guard = self.o.terms(key[0], direction).rule_guards[(direction, index)]
         other = self._other(direction)
         ports_term = self.o.comp.ports([rule.ports[k] for k in ports], self.o.dst, self.o.pkt)
         target = self.o.comp.and_([guard, self.o.comp.peer(rule.peers[j], policy.namespace, other), ports_term])
@@ -196,7 +216,7 @@ class Session:
         if k not in ports or len(ports) < 2:
             return _NEEDED  # without its last port entry the rule would admit every port
         rule = policy.rules(direction)[index]
-        guard = self.o.terms(key[0]).rule_guards[(direction, index)]
+        guard = self.o.terms(key[0], direction).rule_guards[(direction, index)]
         target = self.o.comp.and_([guard, self._peers_term(policy, key, peers),
                                    self.o.comp.port_spec(rule.ports[k], self.o.dst, self.o.pkt)])
         rest = self._body(policy, key, peers, [m for m in ports if m != k])
@@ -225,14 +245,14 @@ class Session:
 
     def _body(self, policy: Policy, key: RuleKey, peers: Sequence[int], ports: Sequence[int]) -> z3.BoolRef:
         rule = policy.rules(key[1])[key[2]]
-        guard = self.o.terms(key[0]).rule_guards[(key[1], key[2])]
+        guard = self.o.terms(key[0], key[1]).rule_guards[(key[1], key[2])]
         ports_term = self.o.comp.ports([rule.ports[k] for k in ports], self.o.dst, self.o.pkt)
         return self.o.comp.and_([guard, self._peers_term(policy, key, peers), ports_term])
 
     def _rule_term(self, key: RuleKey) -> z3.BoolRef:
         if key in self.kept:
             return self._body(self.o.model.policies[key[0]], key, *self.kept[key])
-        return self.o.terms(key[0]).rules[(key[1], key[2])]
+        return self.o.terms(key[0], key[1]).rules[(key[1], key[2])]
 
     def _slice(self, namespace: str, d: Direction, skip: int | None = None) -> list[int]:
         return [i for i in self.o.slices.get((namespace, d), ()) if i not in self.removed and i != skip]
@@ -242,7 +262,7 @@ class Session:
         rule of a selecting policy admits it. `swap` replaces (term) or drops (None) rules."""
         comp, isolated, allows = self.o.comp, [], []
         for i in self._slice(namespace, d, skip):
-            isolated.append(self.o.terms(i).selects[d])
+            isolated.append(self.o.terms(i, d).selects[d])
             swapped = {key: term for key, term in swap.items() if key[0] == i}
             if swapped:
                 allows.append(self._allows(i, d, swapped))
@@ -254,7 +274,7 @@ class Session:
 
     def _allows(self, i: int, d: Direction, swap: dict[RuleKey, z3.BoolRef | None]) -> z3.BoolRef:
         """Policy i selects the pod and one of its d-rules in force admits the connection."""
-        t, comp = self.o.terms(i), self.o.comp
+        t, comp = self.o.terms(i, d), self.o.comp
         rules = []
         for (rd, r) in t.rules:
             key = (i, rd, r)
@@ -266,7 +286,7 @@ class Session:
     def _guards(self, namespace: str, d: Direction) -> list[z3.BoolRef]:
         out = []
         for i in self._slice(namespace, d):
-            t = self.o.terms(i)
+            t = self.o.terms(i, d)
             out.append(t.guard)
             out += [g for (rd, r), g in t.rule_guards.items() if rd is d and (i, rd, r) not in self.removed_rules]
         return out
@@ -275,8 +295,8 @@ class Session:
     def _entry(self, policy: Policy, key: RuleKey, target: z3.BoolRef, swap: dict[RuleKey, z3.BoolRef | None]) -> Answer:
         """Removing an entry only narrows: is there traffic the entry admits (for a pod the
         policy selects) that nothing else left admits?"""
-        t = self.o.terms(key[0])
         d = key[1]
+        t = self.o.terms(key[0], d)
         without = self._ok(policy.namespace, d, swap)
         query = self.o.comp.and_([t.selects[d], target, z3.Not(without)])
         return self._ask(policy.namespace, d, [query], [t.guard, t.rule_guards[(d, key[2])]],
@@ -297,12 +317,21 @@ class Session:
         finally:
             self.o.timings.setdefault((namespace, d), []).append(time.perf_counter() - start)
 
-    def _indicator(self, terms: list[z3.BoolRef]) -> z3.BoolRef:
+    def _solver(self, namespace: str, d: Direction) -> z3.Solver:
+        """One solver per slice: a question's checks only see the few questions of its own
+        namespace and direction, not every question asked before (checks stay fast)."""
+        key = (namespace, d)
+        if key not in self._solvers:
+            self._solvers[key] = make_solver(self.o.ctx, self.o.settings)
+            self._solvers[key].add(*self.o.domain)
+        return self._solvers[key]
+
+    def _indicator(self, solver: z3.Solver, terms: list[z3.BoolRef]) -> z3.BoolRef:
         """A fresh literal q asserted as q => And(terms): z3 internalises a question once, and
-        every later check (canonicalisation, core minimisation) assumes only q."""
+        every later check (core minimisation) assumes only q."""
         self._questions += 1
         q = z3.Bool(f"question#{self._questions}", self.o.ctx)
-        self.o.solver.add(z3.Implies(q, self.o.comp.and_(terms)))
+        solver.add(z3.Implies(q, self.o.comp.and_(terms)))
         return q
 
     def _decide(self, namespace: str, d: Direction, query: list[z3.BoolRef], mine: list[z3.BoolRef],
@@ -310,17 +339,18 @@ class Session:
         ids = {g.get_id() for g in mine}
         others = [g for g in self._guards(namespace, d) if g.get_id() not in ids]
         domain = self._domain(namespace, d)
-        fixed = [self._indicator([*domain, *query]), *mine]
-        status, reason = check(self.o.solver, [*fixed, *others])
+        solver = self._solver(namespace, d)
+        fixed = [self._indicator(solver, [*domain, *query]), *mine]
+        status, reason = check(solver, [*fixed, *others])
         if status is Status.UNKNOWN:
             return Answer(Verdict.UNKNOWN, reason=reason)
         if status is Status.UNSAT:
-            return Answer(Verdict.HOLDS, self._cover(fixed, others))
+            return Answer(Verdict.HOLDS, self._cover(solver, fixed, others))
         gone, change = True, [*domain, *query]
         if parts is not None:  # a policy: a lost connection if there is one, else a gained one
             with_, without = parts
             change = [*domain, with_, z3.Not(without)]
-            status, reason = check(self.o.solver, [self._indicator(change), *mine, *others])
+            status, reason = check(solver, [self._indicator(solver, change), *mine, *others])
             if status is Status.UNKNOWN:
                 return Answer(Verdict.VIOLATED, reason=reason)
             gone = status is Status.SAT
@@ -344,11 +374,11 @@ class Session:
                       PROTOCOLS[m.eval(self.o.pkt.proto, model_completion=True).as_long()],
                       m.eval(self.o.pkt.port, model_completion=True).as_long(), lost)
 
-    def _cover(self, fixed: list[z3.BoolRef], others: list[z3.BoolRef]) -> tuple[Policy | RuleRef, ...]:
+    def _cover(self, solver: z3.Solver, fixed: list[z3.BoolRef], others: list[z3.BoolRef]) -> tuple[Policy | RuleRef, ...]:
         """A minimal set of the other guards that keeps the question unsatisfiable (deletion
         in policy order; a big core is reported as it is, correct but not minimal)."""
         names = {g.get_id() for g in others}
-        core = [g for g in self.o.solver.unsat_core() if g.get_id() in names]
+        core = [g for g in solver.unsat_core() if g.get_id() in names]
         order = {g.get_id(): n for n, g in enumerate(others)}
         core.sort(key=lambda g: order[g.get_id()])
         if len(core) <= MAX_CORE_TO_MINIMISE:
@@ -356,14 +386,14 @@ class Session:
                 if all(x.get_id() != g.get_id() for x in core):
                     continue  # dropped by a smaller core already
                 trial = [x for x in core if x.get_id() != g.get_id()]
-                status, _ = check(self.o.solver, [*fixed, *trial])
+                status, _ = check(solver, [*fixed, *trial])
                 if status is Status.UNSAT:
-                    kept = {x.get_id() for x in self.o.solver.unsat_core()}
+                    kept = {x.get_id() for x in solver.unsat_core()}
                     core = [x for x in trial if x.get_id() in kept]
         return tuple(self._meaning(g) for g in core)
 
     def _meaning(self, guard: z3.BoolRef) -> Policy | RuleRef:
-        for t in self.o.formula.compiled():
+        for t in self.o.compiled():
             if t.guard.get_id() == guard.get_id():
                 return t.policy
             for (d, index), g in t.rule_guards.items():
