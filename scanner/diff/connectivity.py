@@ -45,15 +45,15 @@ class _Group:
 
 def _groups(base: Connectivity, head: Connectivity) -> list[_Group]:
     keyed: dict[tuple[int | None, int | None], list[Workload]] = {}
-    base_by_ref = {w.ref: w for w in base.model.workloads}
+    base_class = dict(zip(((w.kind, w.namespace, w.name) for w in base.model.workloads), base.partition.class_index))
     head_refs = set()
-    for w in head.model.workloads:
-        head_refs.add(w.ref)
-        b = base_by_ref.get(w.ref)
-        keyed.setdefault((base.class_of(b) if b is not None else None, head.class_of(w)), []).append(w)
-    for w in base.model.workloads:
-        if w.ref not in head_refs:
-            keyed.setdefault((base.class_of(w), None), []).append(w)
+    for w, h in zip(head.model.workloads, head.partition.class_index):
+        key = (w.kind, w.namespace, w.name)
+        head_refs.add(key)
+        keyed.setdefault((base_class.get(key), h), []).append(w)
+    for w, b in zip(base.model.workloads, base.partition.class_index):
+        if (w.kind, w.namespace, w.name) not in head_refs:
+            keyed.setdefault((b, None), []).append(w)
     return [_Group(b, h, tuple(ms)) for (b, h), ms in sorted(keyed.items(), key=lambda kv: kv[1][0].display)]
 
 
@@ -152,7 +152,8 @@ class _Pieces:
         self.n = len(conn.classes)
         self.m = len(conn.externals)
         self.rows: dict[int, tuple[tuple[PortSet, int], ...]] = dict(conn.endpoint_rows())
-        self._intern: dict[tuple[PortSet, ...], tuple[PortSet, ...]] = {}
+        self._intern: dict[tuple[int, ...], tuple[PortSet, ...]] = {}
+        self._canonical: dict[PortSet, PortSet] = {}
         self._egress: dict[int, tuple[PortSet, ...]] = {}
         self._ingress: list[tuple[PortSet, ...]] | None = None
 
@@ -165,7 +166,12 @@ class _Pieces:
         return self._egress_vector(cls) if egress else self._ingress_vectors()[cls]
 
     def _interned(self, vector: tuple[PortSet, ...]) -> tuple[PortSet, ...]:
-        return self._intern.setdefault(vector, vector)
+        """Vectors of canonical port sets, keyed by identity (hashing 100+ port sets per
+        vector would cost more than the comparison saves)."""
+        return self._intern.setdefault(tuple(map(id, vector)), vector)
+
+    def _port_set(self, ports: PortSet) -> PortSet:
+        return self._canonical.setdefault(ports, ports)
 
     def _egress_vector(self, cls: int) -> tuple[PortSet, ...]:
         row = self.rows[cls]
@@ -173,6 +179,7 @@ class _Pieces:
         if found is None:
             vec = [_NONE] * self.m
             for ports, mask in row:
+                ports = self._port_set(ports)
                 for j in bits(mask >> self.n):
                     vec[j] = ports
             found = self._egress[id(row)] = self._interned(tuple(vec))
@@ -193,15 +200,16 @@ class _Pieces:
                 done.add(id(r))
                 k = distinct[id(r)]
                 for ports, mask in r:
+                    ports = self._port_set(ports)
                     for c in bits(mask & ((1 << self.n) - 1)):
                         sig[c][k] = ports
-            by_sig: dict[tuple[PortSet, ...], tuple[PortSet, ...]] = {}
+            by_sig: dict[tuple[int, ...], tuple[PortSet, ...]] = {}
             out = []
             for c in range(self.n):
-                key = tuple(sig[c])
+                key = tuple(map(id, sig[c]))
                 vec = by_sig.get(key)
                 if vec is None:
-                    vec = by_sig[key] = self._interned(tuple(key[slot[j]] for j in range(self.m)))
+                    vec = by_sig[key] = self._interned(tuple(sig[c][slot[j]] for j in range(self.m)))
                 out.append(vec)
             self._ingress = out
         return self._ingress
