@@ -45,7 +45,7 @@ from npaudit.findings import Related
 from npaudit.model.types import Direction, Model, Policy
 
 if TYPE_CHECKING:
-    from npaudit.checks.hygiene_redundancy import Redundant
+    from npaudit.checks.hygiene_redundancy_analysis import Redundant
 
 SCOPE_ANY_POD = "any-pod"
 #: wall-clock budget for all any-pod questions of one scan; later items keep scope workloads.
