@@ -28,64 +28,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import z3
 
 from npaudit.encode.compile import Compiler
 from npaudit.encode.domain import endpoint_domain, packet_domain
 from npaudit.encode.formula import Formula, PolicyTerms
-from npaudit.encode.redundancy_canon import Canon, Relevant
-from npaudit.encode.outcome import EndpointView, RuleRef, Verdict
+from npaudit.encode.outcome import RuleRef, Verdict
+from npaudit.encode.redundancy_canon import LAST_ENTRY_NEEDED, Answer, Canon, Change, Relevant, meaning, minimal_core
 from npaudit.encode.solver import SolverSettings, Status, check, make_solver
 from npaudit.encode.symbols import Endpoint, hyp_index, make_endpoint, make_packet
 from npaudit.encode.vocab import Vocabulary, build_vocabulary
-from npaudit.encode.witness import MAX_CORE_TO_MINIMISE, Explainer
-from npaudit.model.types import PROTOCOLS, Direction, Model, Policy, Protocol, Workload
+from npaudit.encode.witness import Explainer
+from npaudit.model.types import PROTOCOLS, Direction, Model, Policy, Workload
 
 RuleKey = tuple[int, Direction, int]  # (policy index, direction, rule index)
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A connection whose `direction` side changes without the item: `subject` is the pod of
-    that side (destination for ingress, source for egress), `peer` the other end."""
-
-    direction: Direction
-    subject: EndpointView
-    peer: EndpointView
-    protocol: Protocol
-    port: int
-    lost: bool  # True: the side allows it only with the item; False: only without (widening)
-
-    def describe(self) -> str:
-        verb = "lose" if self.lost else "gain"
-        way = "from" if self.direction is Direction.INGRESS else "to"
-        text = (f"{self.subject.describe()} would {verb} {self.direction.value.lower()} {way} "
-                f"{self.peer.describe()} on {self.protocol.value} {self.port}")
-        # a side only gains when the pod is no longer isolated in that direction
-        return text if self.lost else f"{text} (no other policy would isolate it)"
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """HOLDS: redundant for any pod (`covering` = a minimal set of policies that keep the pods
-    isolated and rules that admit the traffic). VIOLATED: `change` is a pod that could exist
-    whose side the item decides (None if the witness could not be canonicalised). UNKNOWN:
-    the solver ran out of budget (`reason`); never read as redundant."""
-
-    verdict: Verdict
-    covering: tuple[Policy | RuleRef, ...] = ()
-    change: Change | None = None
-    reason: str = ""
-
-    @property
-    def redundant(self) -> bool:
-        return self.verdict is Verdict.HOLDS
-
-
-#: the answer for an entry that cannot go: the last peer or port entry of a rule
-_NEEDED = Answer(Verdict.VIOLATED, reason="the last peer or port entry of its rule")
 
 
 class Oracle:
@@ -197,7 +155,7 @@ class Session:
         key = (self.o.index[id(policy)], direction, index)
         peers, ports = self._kept(key)
         if j not in peers or len(peers) < 2:
-            return _NEEDED  # without its last peer the rule would admit every peer
+            return LAST_ENTRY_NEEDED  # without its last peer the rule would admit every peer
         rule = policy.rules(direction)[index]
         guard = self.o.terms(key[0], direction).rule_guards[(direction, index)]
         other = self._other(direction)
@@ -214,7 +172,7 @@ class Session:
         key = (self.o.index[id(policy)], direction, index)
         peers, ports = self._kept(key)
         if k not in ports or len(ports) < 2:
-            return _NEEDED  # without its last port entry the rule would admit every port
+            return LAST_ENTRY_NEEDED  # without its last port entry the rule would admit every port
         rule = policy.rules(direction)[index]
         guard = self.o.terms(key[0], direction).rule_guards[(direction, index)]
         target = self.o.comp.and_([guard, self._peers_term(policy, key, peers),
@@ -375,28 +333,5 @@ class Session:
                       m.eval(self.o.pkt.port, model_completion=True).as_long(), lost)
 
     def _cover(self, solver: z3.Solver, fixed: list[z3.BoolRef], others: list[z3.BoolRef]) -> tuple[Policy | RuleRef, ...]:
-        """A minimal set of the other guards that keeps the question unsatisfiable (deletion
-        in policy order; a big core is reported as it is, correct but not minimal)."""
-        names = {g.get_id() for g in others}
-        core = [g for g in solver.unsat_core() if g.get_id() in names]
-        order = {g.get_id(): n for n, g in enumerate(others)}
-        core.sort(key=lambda g: order[g.get_id()])
-        if len(core) <= MAX_CORE_TO_MINIMISE:
-            for g in list(core):
-                if all(x.get_id() != g.get_id() for x in core):
-                    continue  # dropped by a smaller core already
-                trial = [x for x in core if x.get_id() != g.get_id()]
-                status, _ = check(solver, [*fixed, *trial])
-                if status is Status.UNSAT:
-                    kept = {x.get_id() for x in solver.unsat_core()}
-                    core = [x for x in trial if x.get_id() in kept]
-        return tuple(self._meaning(g) for g in core)
-
-    def _meaning(self, guard: z3.BoolRef) -> Policy | RuleRef:
-        for t in self.o.compiled():
-            if t.guard.get_id() == guard.get_id():
-                return t.policy
-            for (d, index), g in t.rule_guards.items():
-                if g.get_id() == guard.get_id():
-                    return RuleRef(t.policy, t.policy.rules(d)[index])
-        raise KeyError(str(guard))
+        compiled = self.o.compiled()
+        return tuple(meaning(g, compiled) for g in minimal_core(solver, fixed, others))

@@ -1,4 +1,5 @@
-"""The canonical counterexample of a redundancy question, cheaply.
+"""What a redundancy question answers: the verdict, a minimal covering set from an unsat
+core, and the canonical counterexample - found cheaply.
 
 Same order and preferences as witness.Explainer (a workload class before a pod that could
 exist, the lowest namespace, an absent label before "any other value" before a listed value,
@@ -17,9 +18,86 @@ from dataclasses import dataclass, field
 
 import z3
 
+from npaudit.encode.formula import PolicyTerms
+from npaudit.encode.outcome import EndpointView, RuleRef, Verdict
 from npaudit.encode.solver import Status, check
 from npaudit.encode.symbols import IPV4, IPV6, Endpoint
-from npaudit.model.types import NAMESPACE_NAME_LABEL, Direction, Policy
+from npaudit.encode.witness import MAX_CORE_TO_MINIMISE
+from npaudit.model.types import NAMESPACE_NAME_LABEL, Direction, Policy, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A connection whose `direction` side changes without the item: `subject` is the pod of
+    that side (destination for ingress, source for egress), `peer` the other end."""
+
+    direction: Direction
+    subject: EndpointView
+    peer: EndpointView
+    protocol: Protocol
+    port: int
+    lost: bool  # True: the side allows it only with the item; False: only without (widening)
+
+    def describe(self) -> str:
+        verb = "lose" if self.lost else "gain"
+        way = "from" if self.direction is Direction.INGRESS else "to"
+        text = (f"{self.subject.describe()} would {verb} {self.direction.value.lower()} {way} "
+                f"{self.peer.describe()} on {self.protocol.value} {self.port}")
+        # a side only gains when the pod is no longer isolated in that direction
+        return text if self.lost else f"{text} (no other policy would isolate it)"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """HOLDS: redundant for any pod (`covering` = a minimal set of policies that keep the pods
+    isolated and rules that admit the traffic). VIOLATED: `change` is a pod that could exist
+    whose side the item decides (None if the witness could not be canonicalised). UNKNOWN:
+    the solver ran out of budget (`reason`); never read as redundant."""
+
+    verdict: Verdict
+    covering: tuple[Policy | RuleRef, ...] = ()
+    change: Change | None = None
+    reason: str = ""
+
+    @property
+    def redundant(self) -> bool:
+        return self.verdict is Verdict.HOLDS
+
+
+#: the answer for an entry that cannot go: the last peer or port entry of a rule
+LAST_ENTRY_NEEDED = Answer(Verdict.VIOLATED, reason="the last peer or port entry of its rule")
+
+
+def minimal_core(solver: z3.Solver, fixed: list[z3.BoolRef], others: list[z3.BoolRef]) -> list[z3.BoolRef]:
+    """A minimal set of the `others` guards that keeps the last (unsatisfiable) question
+    unsatisfiable: deletion in their order; a big core is returned as it is (correct, not
+    minimal). Guards left out are free, so the item stays redundant whatever they are."""
+    names = {g.get_id() for g in others}
+    core = [g for g in solver.unsat_core() if g.get_id() in names]
+    order = {g.get_id(): n for n, g in enumerate(others)}
+    core.sort(key=lambda g: order[g.get_id()])
+    if len(core) > MAX_CORE_TO_MINIMISE:
+        return core
+    for g in list(core):
+        if all(x.get_id() != g.get_id() for x in core):
+            continue  # dropped by a smaller core already
+        trial = [x for x in core if x.get_id() != g.get_id()]
+        status, _ = check(solver, [*fixed, *trial])
+        if status is Status.UNSAT:
+            kept = {x.get_id() for x in solver.unsat_core()}
+            core = [x for x in trial if x.get_id() in kept]
+    return core
+
+
+def meaning(guard: z3.BoolRef, compiled: Iterable[PolicyTerms]) -> Policy | RuleRef:
+    """The policy or rule a guard literal switches."""
+    for t in compiled:
+        if t.guard.get_id() == guard.get_id():
+            return t.policy
+        for (d, index), g in t.rule_guards.items():
+            if g.get_id() == guard.get_id():
+                return RuleRef(t.policy, t.policy.rules(d)[index])
+    raise KeyError(str(guard))
 
 
 class _Budget(Exception):
