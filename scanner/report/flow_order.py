@@ -49,25 +49,26 @@ class FlowOrder:
 
     def __init__(self, items: Iterable[Flow] | Iterable[FlowGroup]) -> None:
         self._groups = as_groups(items)
-        self._names: dict[int, str] = {}
-        self._conns: dict[int, str] = {}
+        names: dict[int, str] = {}
+        conns: dict[int, str] = {}
+        seen: set[int] = set()
         for g in self._groups:
             for e in g.sources:
-                self._name(e)
+                if id(e) not in names:
+                    names[id(e)] = endpoint_name(e)
+            if id(g.targets) in seen:
+                continue
+            seen.add(id(g.targets))
             for e, ports in g.targets:
-                self._name(e)
-                if id(ports) not in self._conns:
-                    self._conns[id(ports)] = str(ports)
+                if id(e) not in names:
+                    names[id(e)] = endpoint_name(e)
+                if id(ports) not in conns:
+                    conns[id(ports)] = str(ports)
+        self._names, self._conns = names, conns
         by_name = {n: i for i, n in enumerate(sorted(set(self._names.values()), key=str.encode))}
         self._rank = {k: by_name[n] for k, n in self._names.items()}
         self._sorted: dict[int, list[_Target]] = {}
         self._text: dict[int, list[tuple[End, str]]] = {}
-
-    def _name(self, end: End) -> str:
-        name = self._names.get(id(end))
-        if name is None:
-            name = self._names[id(end)] = endpoint_name(end)
-        return name
 
     def _runs(self) -> Iterator[list[tuple[End, tuple[tuple[End, PortSet], ...]]]]:
         """(source, targets) entries in source-name order; entries of one name together."""
@@ -133,6 +134,12 @@ class FlowOrder:
     def _suffixes(self, targets: tuple[tuple[End, PortSet], ...]) -> list[tuple[End, str]]:
         found = self._text.get(id(targets))
         if found is None:
-            found = self._text[id(targets)] = [(t.end, f" => {t.name} : {t.conn}\n")
-                                               for t in self._sorted_targets(targets, keep=False)]
+            rank, names, conns = self._rank, self._names, self._conns
+            ranked = [(rank[id(e)], e, p) for e, p in targets]
+            ranked.sort(key=_first)  # stable: equal names keep their order
+            found = self._text[id(targets)] = [(e, f" => {names[id(e)]} : {conns[id(p)]}\n") for _, e, p in ranked]
         return found
+
+
+def _first(item: tuple[int, object, object]) -> int:
+    return item[0]
