@@ -221,6 +221,8 @@ class RevisionReader:
         self._texts: dict[str, bytes] = self.cache.blobs
         self._stack = ExitStack()
         self._checkout: Path | None = None
+        #: blobs parsed ahead by `_prefetch`, by (blob hash, path), until `_load_file` takes them
+        self._ahead: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[Finding, ...]]] = {}
 
     @property
     def tree(self) -> _Tree:
@@ -263,7 +265,7 @@ class RevisionReader:
 
         ctx = LoadContext(self.repo.root, tuple(exclude), limits or LoadLimits())
         tree_paths = [self._tree_path(given) for given in paths]
-        self._prefetch(tree_paths)
+        self._prefetch(tree_paths, ctx.limits)
         with self._stack:
             for tree_path in tree_paths:
                 self._load_path(ctx, tree_path)
@@ -275,8 +277,11 @@ class RevisionReader:
             raise UserError("standard input cannot be read at a Git revision")
         return self.repo.tree_path(given)
 
-    def _prefetch(self, tree_paths: Sequence[str]) -> None:
-        """Blobs not in the parse cache, through one `git cat-file --batch` call."""
+    def _prefetch(self, tree_paths: Sequence[str], limits: Any) -> None:
+        """Blobs not in the parse cache, through one `git cat-file --batch` call, parsed ahead
+        on two cores when there are enough of them (`npaudit.load_parallel`)."""
+        from npaudit.load_parallel import MIN_PARALLEL_BYTES, map_in_two
+
         wanted = []
         for top in tree_paths:
             for path in [top] if top in self.tree.files else self.tree.under(top):
@@ -284,6 +289,28 @@ class RevisionReader:
                 if path.endswith(MANIFEST_SUFFIXES) and (entry.sha, path) not in self.cache.parsed:
                     wanted.append(entry)
         self._fetch(wanted)
+        sizes = [len(self._texts.get(e.sha, b"")) for e in wanted]
+        if sum(sizes) >= MIN_PARALLEL_BYTES:
+            parsed = map_in_two(wanted, lambda e: self._parse_blob(e, limits), sizes)
+            self._ahead.update(((e.sha, e.path), r) for e, r in zip(wanted, parsed))
+
+    def _parse_blob(self, entry: TreeEntry, limits: Any) -> tuple[tuple[Any, ...], tuple[Finding, ...]]:
+        """(raw documents, findings of decoding/parsing) of one blob, as the loader reads a file."""
+        from npaudit.load import RULE_INPUT, finding, parse_raw
+        from npaudit.load_inputs import decode
+
+        data = self._texts[entry.sha]
+        problems: list[Finding] = []
+        raws: list[Any] = []
+        if len(data) > limits.max_file_bytes:
+            message = f"file is {len(data)} bytes, larger than the {limits.max_file_bytes}-byte limit; not read"
+            problems.append(finding(RULE_INPUT, file_span(entry.path), message, "size"))
+        else:
+            text = decode(data, entry.path, problems)
+            if text is not None:
+                raws, parse_problems = parse_raw(text, entry.path, limits)
+                problems += parse_problems
+        return tuple(raws), tuple(problems)
 
     def _load_path(self, ctx: Any, tree_path: str) -> None:
         if tree_path in self.tree.files:
@@ -317,27 +344,15 @@ class RevisionReader:
                 self._walk(ctx, sub)
 
     def _load_file(self, ctx: Any, path: str, *, explicit: bool) -> None:
-        from npaudit.load import RULE_INPUT, finding, parse_raw
-        from npaudit.load_inputs import decode
-
         entry = self.tree.files[path]
         key = (entry.sha, path)
         cached = self.cache.parsed.get(key)
         if cached is None:
             self.cache.misses += 1
-            self._fetch([entry])
-            data = self._texts[entry.sha]
-            problems: list[Finding] = []
-            raws: list[Any] = []
-            if len(data) > ctx.limits.max_file_bytes:
-                message = f"file is {len(data)} bytes, larger than the {ctx.limits.max_file_bytes}-byte limit; not read"
-                problems.append(finding(RULE_INPUT, file_span(path), message, "size"))
-            else:
-                text = decode(data, path, problems)
-                if text is not None:
-                    raws, parse_problems = parse_raw(text, path, ctx.limits)
-                    problems += parse_problems
-            cached = (tuple(raws), tuple(problems))
+            cached = self._ahead.pop(key, None)
+            if cached is None:
+                self._fetch([entry])
+                cached = self._parse_blob(entry, ctx.limits)
             self.cache.parsed[key] = cached
         else:
             self.cache.hits += 1

@@ -63,3 +63,16 @@ def test_reuse_gives_the_result_of_independent_loads(repo: GitRepo, monkeypatch:
     assert shared.head_report is not None and alone.head_report is not None
     assert shared.head_report.findings == alone.head_report.findings
     assert any(f.span.path == "k8s/bad.yaml" for f in shared.head_report.findings)
+
+
+def test_revisions_parsed_ahead_on_two_cores_give_the_same_diff(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from npaudit import load_parallel
+
+    options = DiffOptions(base="HEAD~1", head="HEAD")
+    serial = run_diff(options, parallel=False).result
+    monkeypatch.setattr(load_parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(load_parallel, "usable_cpus", lambda: 2)
+    ahead = run_diff(options, parallel=False).result
+    assert ahead.stats["parse_cache"] == serial.stats["parse_cache"] == {"hits": 3, "misses": 5}
+    assert ahead.connections == serial.connections and ahead.connections
+    assert ahead.new_findings == serial.new_findings and ahead.resolved_findings == serial.resolved_findings
