@@ -56,10 +56,8 @@ def test_parallel_load_equals_serial_load(monkeypatch: pytest.MonkeyPatch, corpu
     serial = snapshot()
     monkeypatch.setattr(load_parallel, "MIN_PARALLEL_BYTES", 0)
     monkeypatch.setattr(load_parallel, "usable_cpus", lambda: 2)
-    import npaudit.load_inputs as li
-
     calls: list[int] = []
-    original = li.map_in_two if hasattr(li, "map_in_two") else load_parallel.map_in_two
+    original = load_parallel.map_in_two
 
     def counting(items, work, sizes):  # type: ignore[no-untyped-def]
         calls.append(len(items))
