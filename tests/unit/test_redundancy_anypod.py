@@ -143,7 +143,7 @@ def test_peer_in_a_new_namespace_counts() -> None:
 
 
 def test_budget_used_up_keeps_workloads_scope(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hygiene_anypod, "ANY_POD_BUDGET_SECONDS", -1.0)
+    monkeypatch.setattr(hygiene_anypod, "ANY_POD_MAX_QUESTIONS", 0)
     a, b = workload("n", "a", {"app": "a"}), workload("n", "b", {"app": "b"})
     allow = [rule(ING, 0, [pod_peer({"app": "b"})], [port(80)])]
     m = model([a, b], [policy("n", "first", sel({"app": "a"}), ingress=allow),
