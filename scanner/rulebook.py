@@ -67,6 +67,7 @@ def rule_from_document(doc: Document, source: str) -> tuple[RuleMeta | None, lis
         params=dict(data.get("params") or {}),
         source=source,
         default_enabled=bool(data.get("default_enabled", True)),
+        span=doc.key_span(("id",)),
     )
     return meta, []
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from npaudit.findings import Finding, Severity
 from npaudit.model.types import Model
+from npaudit.span import Span
 
 if TYPE_CHECKING:  # engines are imported lazily: a scan that needs no proof never loads z3
     pass
@@ -35,6 +36,8 @@ class RuleMeta:
     #: False for opt-in rules: they run only when the config lists them in `rules.enable`.
     default_enabled: bool = True
     source: str = ""
+    #: where the rule is defined (its `id:` key), for findings with no better place
+    span: Span | None = None
 
 
 class CheckContext:
@@ -56,6 +59,9 @@ class CheckContext:
         self.config: Mapping[str, Any] = config or {}
         self._engine_factory = engine_factory
         self._prover_factory = prover_factory
+        #: answers already computed for a property (keyed by the property and whether it was
+        #: explained), so `npaudit report` does not prove what its scan just proved
+        self.answers: dict[tuple[Any, bool], Any] = {}
 
     @cached_property
     def connectivity(self) -> Any:

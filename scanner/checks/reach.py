@@ -38,9 +38,13 @@ def property_schema(kind: str) -> dict[str, Any]:
 
 
 def evaluate(ctx: CheckContext, prop: Property, *, explain: bool = False) -> list[tuple[str, Outcome]]:
-    """Ask the prover; one (subject, outcome) per question (per namespace for default-deny)."""
-    with _gc_paused():
-        return _evaluate(ctx, prop, explain)
+    """Ask the prover; one (subject, outcome) per question (per namespace for default-deny).
+    Answered once per context: an explained answer also serves an unexplained request."""
+    known = ctx.answers.get((prop, True)) or ctx.answers.get((prop, explain))
+    if known is None:
+        with _gc_paused():
+            known = ctx.answers[(prop, explain)] = _evaluate(ctx, prop, explain)
+    return list(known)
 
 
 @contextlib.contextmanager
@@ -79,7 +83,7 @@ def run(ctx: CheckContext, rule: RuleMeta) -> Iterator[Finding]:
     try:
         prop = parse_property(rule.id, rule.kind, rule.params)
     except PropertyError as exc:
-        yield Finding("config", Severity.ERROR, f"invalid property {rule.id}: {exc}", file_span(rule.source or "rules"),
+        yield Finding("config", Severity.ERROR, f"invalid property {rule.id}: {exc}", _rule_span(rule),
                       object_anchor("Rule", None, rule.id, "params"))
         return
     for subject, outcome in evaluate(ctx, prop):
@@ -93,7 +97,7 @@ def findings_for(ctx: CheckContext, rule: RuleMeta, prop: Property, subject: str
             UNKNOWN_RULE_ID, Severity.WARNING,
             f"property {rule.id}{' for namespace ' + subject if subject else ''} could not be decided "
             f"({outcome.reason}); it is NOT known to hold",
-            file_span(rule.source or "rules"), anchor_base, properties={"property": rule.id, "reason": outcome.reason},
+            _rule_span(rule), anchor_base, properties={"property": rule.id, "reason": outcome.reason},
         )
         return
     if outcome.verdict is Verdict.HOLDS:
@@ -110,7 +114,7 @@ def _span_of(view: EndpointView, fallback: Span) -> Span:
 
 
 def _isolation_finding(ctx: CheckContext, rule: RuleMeta, prop: Property, ns: str, pod: EndpointView, outcome: Outcome) -> Finding:
-    fallback = file_span(rule.source or "rules")
+    fallback = _rule_span(rule)
     namespace = ctx.model.namespaces.get(ns)
     span = namespace.span if namespace is not None and namespace.declared and namespace.span else _span_of(pod, fallback)
     side = (prop.direction.value if prop.direction else "").lower()
@@ -124,7 +128,7 @@ def _isolation_finding(ctx: CheckContext, rule: RuleMeta, prop: Property, ns: st
 
 
 def _reach_finding(ctx: CheckContext, rule: RuleMeta, prop: Property, w: Witness, outcome: Outcome) -> Finding:
-    fallback = file_span(rule.source or "rules")
+    fallback = _rule_span(rule)
     if prop.must:
         verb = "cannot reach"
         primary = _blocking_span(w) or _span_of(w.src, fallback)
@@ -209,3 +213,8 @@ MUST_REACH = CheckKind("must-reach", run, property_schema("must-reach"),
 DEFAULT_DENY = CheckKind("default-deny", run, property_schema("default-deny"),
                          "Every pod of every checked namespace is isolated in `direction` (proved with Z3).")
 KINDS: tuple[CheckKind, ...] = (DENY_REACH, MUST_REACH, DEFAULT_DENY)
+
+
+def _rule_span(rule: RuleMeta) -> Span:
+    """Where the property is defined: the place to look when no manifest line is to blame."""
+    return rule.span or file_span(rule.source or "rules")

@@ -54,9 +54,9 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, config_path: st
         progress("reading manifests")
         loaded = load(options)
         ctx = make_context(loaded.model, loaded.config)
+        progress("proving properties")  # first, explained: the scan's property rules reuse the answers
+        verdicts, notes = _verdicts(loaded, ctx)
         scanned = check_loaded(loaded, options, ctx, progress=progress)
-        progress("proving properties")
-        verdicts, notes = _verdicts(loaded, ctx, scanned)
         progress("computing connectivity")
         flows = _flows(loaded.model)
     finally:
@@ -73,7 +73,7 @@ def report(paths: tuple[str, ...], fmt: str, output: str | None, config_path: st
     sys.exit(EXIT_OK)
 
 
-def _verdicts(loaded: Any, ctx: Any, scanned: Any) -> tuple[list[PropertyVerdict], tuple[str, ...]]:
+def _verdicts(loaded: Any, ctx: Any) -> tuple[list[PropertyVerdict], tuple[str, ...]]:
     """Every enabled property, proved one by one: a property that cannot be asked (invalid
     parameters, a prover failure) is `unknown` with the reason, never left out."""
     from npaudit.errors import UserError
