@@ -153,7 +153,7 @@ def _from_document(doc: Document, base: Path, findings: list[Finding]) -> Config
     params = {k: dict(v) for k, v in (rules.get("params") or {}).items()}
     catalogue = builtin_catalogue()
     _check_params(doc, params, {**catalogue.rules, **{r.id: r for r in user}}, findings)
-    _check_user_params(pairs, findings)
+    valid = _check_user_params(pairs, findings)  # an invalid one is reported here, once
     return Config(
         path=doc.path,
         base=base,
@@ -164,7 +164,7 @@ def _from_document(doc: Document, base: Path, findings: list[Finding]) -> Config
         enabled=tuple(rules.get("enable") or ()),
         severities={k: Severity(v) for k, v in (rules.get("severity") or {}).items()},
         params=params,
-        properties=tuple(user),
+        properties=tuple(valid),
         dns=dict(data.get("dns") or {}),
         prove=dict(data.get("prove") or {}),
         findings=tuple(findings),
@@ -235,18 +235,22 @@ def _directory_documents(doc: Document, directory: Path, findings: list[Finding]
     return out
 
 
-def _check_user_params(pairs: list[tuple[RuleMeta, Document]], findings: list[Finding]) -> None:
-    """User rules must name a known check kind, and property parameters must be valid."""
+def _check_user_params(pairs: list[tuple[RuleMeta, Document]], findings: list[Finding]) -> list[RuleMeta]:
+    """User rules must name a known check kind, and property parameters must be valid; the
+    valid ones are returned."""
     from npaudit.checks.registry import CHECK_KINDS
     from npaudit.properties import PropertyError, parse_property
 
+    valid = []
     for meta, doc in pairs:
         if meta.kind not in CHECK_KINDS:
             findings.append(_finding(doc, ("kind",), f"unknown check kind {meta.kind!r}", what="property"))
             continue
-        if meta.kind not in PROPERTY_KINDS:
-            continue
-        try:
-            parse_property(meta.id, meta.kind, meta.params)
-        except PropertyError as exc:
-            findings += [_finding(doc, ("params", *path), message, what="property") for path, message in exc.problems]
+        if meta.kind in PROPERTY_KINDS:
+            try:
+                parse_property(meta.id, meta.kind, meta.params)
+            except PropertyError as exc:
+                findings += [_finding(doc, ("params", *path), message, what="property") for path, message in exc.problems]
+                continue
+        valid.append(meta)
+    return valid
