@@ -47,4 +47,4 @@ def test_counterexample_without_a_manifest_line_points_at_the_property(tmp_path:
     # no workload exists: both ends are pods that could exist, no policy is involved
     for f in found:
         assert f["location"]["path"] == ".npaudit.yaml"
-        assert (f["location"]["line"], f["location"]["col"]) == (3, 7)  # the `id:` key
+        assert (f["location"]["line"], f["location"]["col"]) == (3, 5)  # the `id:` key of `  - id: ...`
