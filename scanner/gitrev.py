@@ -260,13 +260,13 @@ class RevisionReader:
         limits: Any = None,
     ) -> Any:
         """Same signature and result (`LoadResult`) as `load_paths`; "-" is refused."""
-        from npaudit.load import LoadLimits
+        from npaudit.load import LoadLimits, gc_paused
         from npaudit.load_inputs import LoadContext
 
         ctx = LoadContext(self.repo.root, tuple(exclude), limits or LoadLimits())
         tree_paths = [self._tree_path(given) for given in paths]
-        self._prefetch(tree_paths, ctx.limits)
-        with self._stack:
+        with gc_paused(), self._stack:  # as in `load_paths`: no cycles, millions of containers
+            self._prefetch(tree_paths, ctx.limits)
             for tree_path in tree_paths:
                 self._load_path(ctx, tree_path)
         self._checkout = None

@@ -82,8 +82,11 @@ def _collect(pid: int, read_fd: int) -> list | None:  # type: ignore[type-arg]
         _, status = os.waitpid(pid, 0)
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         return None
+    from npaudit.load import gc_paused
+
     try:
-        result = pickle.loads(data)  # noqa: S301 - our own child's output
+        with gc_paused():  # millions of acyclic containers: no collection passes over them
+            result = pickle.loads(data)  # noqa: S301 - our own child's output
     except Exception:  # noqa: BLE001 - a truncated stream: redo the half here
         return None
     return result if isinstance(result, list) else None
