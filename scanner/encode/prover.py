@@ -13,7 +13,7 @@ from typing import Any
 
 import z3
 
-from npaudit.encode import anypod, isolation, sets
+from npaudit.encode import anypod, isolation, prune, sets
 from npaudit.encode.compile import Compiler, VocabularyGap
 from npaudit.encode.dns import DnsModel, with_dns
 from npaudit.encode.domain import endpoint_domain, packet_domain
@@ -50,14 +50,17 @@ class Extras:
 class Encoding:
     """z3 context, variables, the asserted formula and the solver for one vocabulary."""
 
-    def __init__(self, model: Model, vocab: Vocabulary, settings: SolverSettings) -> None:
+    def __init__(self, model: Model, vocab: Vocabulary, settings: SolverSettings, keep: prune.Keep | None = None) -> None:
+        """`keep`: compile only these sides of the policies (`encode/prune.py`); the formula is
+        then exact only for the questions it was pruned for."""
         self.model, self.vocab = model, vocab
         self.ctx = z3.Context()
         self.comp = Compiler(vocab, self.ctx)
         self.src = make_endpoint("src", vocab, self.ctx)
         self.dst = make_endpoint("dst", vocab, self.ctx)
         self.pkt = make_packet(self.ctx)
-        self.formula = Formula(model.policies, self.comp, self.src, self.dst, self.pkt)
+        self.formula = (Formula(model.policies, self.comp, self.src, self.dst, self.pkt) if keep is None
+                        else prune.PrunedFormula(model.policies, keep, self.comp, self.src, self.dst, self.pkt))
         self.solver = make_solver(self.ctx, settings)
         self.solver.add(*endpoint_domain(self.src, vocab), *endpoint_domain(self.dst, vocab), *packet_domain(self.pkt))
         # named literals for the derived facts, so queries can assume them or their negation
