@@ -20,6 +20,7 @@ from npaudit.algebra.ports import PortSet
 from npaudit.checks.base import CheckContext, RuleMeta
 from npaudit.diff.connectivity import PairChange, external_changes, workload_changes
 from npaudit.diff.types import ADDED, CHANGED, REMOVED, ConnectionChange, DiffResult, Grant, PropertyChange, Revision
+from npaudit.errors import UserError
 from npaudit.findings import Finding, Severity
 from npaudit.gitrev import ParseCache, Repo, RevisionReader, find_repo, resolve_commit, worktree_lines
 from npaudit.model.build import CheckCache
@@ -84,7 +85,10 @@ def run_diff(
     cache, checks = ParseCache(), CheckCache()
     progress(f"scanning {options.base} and {options.head or WORKING_TREE}")
     head_load = _load_side(repo, options, options.head, head_commit, cache, checks)
-    base_load = _load_side(repo, options, options.base, base_commit, cache, checks)
+    try:
+        base_load = _load_side(repo, options, options.base, base_commit, cache, checks)
+    except UserError as exc:
+        raise UserError(f"reading the base revision failed: {exc}") from exc
     loaded = head_load.loaded
     pool = _pool(base_load) if parallel is None or parallel else None
     if pool is not None:
@@ -205,8 +209,6 @@ def _base_job() -> Report | tuple[str, str]:
 
 
 def _rebuild(report: Report | tuple[str, str], base: _Loading) -> _Side:
-    from npaudit.errors import UserError
-
     if isinstance(report, tuple):
         raise UserError(f"checking the base revision failed: {report[0]}: {report[1]}")
     model = base.loaded.model
