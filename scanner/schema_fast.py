@@ -54,9 +54,17 @@ class Compiler:
         self.names: dict[str, str] = {}
         self.space: dict[str, Any] = {"Mapping": Mapping, "_dict": dict}
         self._count = 0
+        self._pending: list[str] = []  # generated sources not compiled yet: one compile per ref()
+        self._tables: list[tuple[str, dict[str, str]]] = []  # dispatch tables waiting for them
 
     def ref(self, name: str) -> Check:
         fn = self._ref_name(name)
+        if self._pending:
+            source, self._pending = "\n".join(self._pending), []
+            exec(compile(source, "<schema>", "exec"), self.space)  # noqa: S102 - generated from the bundled schemas
+        for table, checks in self._tables:
+            self.space[table] = {k: self.space[fn] for k, fn in checks.items()}
+        self._tables = []
         check: Check = self.space[fn]
         return check
 
@@ -83,8 +91,7 @@ class Compiler:
 
     def _define(self, fn: str, schema: Any) -> None:
         body = self._body(schema)
-        source = f"def {fn}(v):\n" + "".join(f"    {line}\n" for line in body)
-        exec(compile(source, f"<schema {fn}>", "exec"), self.space)  # noqa: S102 - generated from the bundled schemas
+        self._pending.append(f"def {fn}(v):\n" + "".join(f"    {line}\n" for line in body))
 
     def _function(self, schema: Any) -> str:
         fn = self._fresh("s")
@@ -134,7 +141,8 @@ class Compiler:
         other = None if extra is True or extra is False or extra == {} else self._function(extra)
         closed = extra is False
         if checks or closed or other:
-            table = self._const({k: self.space[fn] for k, fn in checks.items()})
+            table = self._fresh("t")  # filled with the functions once they are compiled
+            self._tables.append((table, checks))
             known = self._const(frozenset(props))
             lines += ["for k, x in v.items():", f"    f = {table}.get(k)", "    if f is not None:",
                       "        if not f(x): return False"]

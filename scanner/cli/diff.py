@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from npaudit.cli.common import EXIT_FINDINGS, EXIT_OK, fail_usage, guarded, write_output
 from npaudit.cli.progress import Progress
-from npaudit.diff.compare import DiffOptions, DiffRun, run_diff
-from npaudit.report.diff_text import connection_line, render_diff_text, summary_line
+
+if TYPE_CHECKING:
+    from npaudit.diff.compare import DiffRun
 
 
 @click.command()
@@ -59,6 +61,8 @@ def diff(
     """
     from npaudit.load import InputPathError
 
+    from npaudit.diff.compare import DiffOptions, run_diff  # imported when used: CLI start-up
+
     options = DiffOptions(base=base, head=head, paths=paths, scope=scope, config_path=config_path,
                           kubernetes_version=kubernetes_version, max_cubes=max_cubes)
     progress = Progress(enabled=False if quiet else None)
@@ -75,6 +79,8 @@ def diff(
         for note in run.notes:
             click.echo(f"npaudit: note: {note}", err=True)
         if output not in (None, "-") or fmt != "text":
+            from npaudit.report.diff_text import summary_line
+
             click.echo(summary_line(result), err=True)
     if fail_on_new_access and result.has_new_access:
         if fmt != "text" and not quiet:
@@ -96,10 +102,14 @@ def _render(run: DiffRun, fmt: str) -> str:
         from npaudit.report.diff_sarif import render_diff_sarif
 
         return render_diff_sarif(run.result, run.rules, repo_root=str(Path.cwd()))
+    from npaudit.report.diff_text import render_diff_text
+
     return render_diff_text(run.result)
 
 
 def _echo_new_access(run: DiffRun) -> None:
+    from npaudit.report.diff_text import connection_line
+
     """With a machine format on stdout, the gate still explains itself on stderr."""
     for change in run.result.new_access:
         click.echo(f"new access: {connection_line(change)}", err=True)
