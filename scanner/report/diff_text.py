@@ -54,9 +54,12 @@ def render_diff_text(result: DiffResult, *, max_cubes: int | None = None) -> str
             lines.append(f"! {p.rule_id}: {p.base} -> {p.head} ({p.summary})")
             lines += [f"    {_finding_line(f)}" for f in p.counterexamples]
         lines.append("")
-    if result.new_findings:
-        lines.append("New findings at head:")
-        lines += [_finding_line(f) for f in result.new_findings]
+    shown = {f.fingerprint for p in result.properties for f in p.counterexamples}
+    others = [f for f in result.new_findings if f.fingerprint not in shown]
+    if others:
+        lines.append("New findings at head:" if len(others) == len(result.new_findings)
+                     else "Other new findings at head:")  # the property ones are listed above
+        lines += [_finding_line(f) for f in others]
         lines.append("")
     if result.resolved_findings:
         lines.append(f"Resolved findings: {len(result.resolved_findings)}")

@@ -9,6 +9,7 @@ import pytest
 
 from npaudit.diff.compare import DiffOptions, run_diff
 from npaudit.diff.types import ADDED, CHANGED, REMOVED, DiffResult
+from npaudit.report.diff_text import render_diff_text, summary_line
 
 from tests.review import scenario as sc
 from tests.review.helpers import GitRepo
@@ -123,6 +124,10 @@ def test_property_that_flips_is_reported_with_its_counterexample(repo: GitRepo) 
     example = flip.counterexamples[0]
     assert "shop/web" in example.message and "shop/db" in example.message
     assert example.fingerprint in {f.fingerprint for f in result.new_findings}
+    # the text report lists the counterexample once, under its property
+    text = render_diff_text(result)
+    assert text.count(example.message) == 1
+    assert text.index(example.message) < text.index(summary_line(result))
     # and back: removing the rule makes it hold again, reported the other way round
     repo.commit({"k8s/db.yaml": None})
     [back] = [p for p in diff().properties if p.rule_id == "no-web-to-db"]
