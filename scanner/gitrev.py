@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from npaudit.document import Document
 from npaudit.errors import UserError
 from npaudit.findings import Finding
 from npaudit.span import file_span
@@ -260,7 +259,8 @@ class RevisionReader:
         limits: Any = None,
     ) -> Any:
         """Same signature and result (`LoadResult`) as `load_paths`; "-" is refused."""
-        from npaudit.load import LoadLimits, gc_paused
+        from npaudit.gcpause import gc_paused
+        from npaudit.load import LoadLimits
         from npaudit.load_inputs import LoadContext
 
         ctx = LoadContext(self.repo.root, tuple(exclude), limits or LoadLimits())

@@ -12,10 +12,8 @@ parsing resumes at the next ``---`` line after the error (libyaml itself cannot 
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from ruamel.yaml.events import (
 from npaudit.document import Document
 from npaudit.errors import UserError
 from npaudit.findings import Finding, Severity
+from npaudit.gcpause import gc_paused
 from npaudit.load_positions import ENTRY_SHIFT, TreePositions, entry_key_mark, to_span
 from npaudit.load_scalars import SPECIAL, TAG_PREFIX, TagError, key_string, resolve_plain, resolve_tagged
 from npaudit.span import Span
@@ -114,19 +113,6 @@ class _Abort(Exception):
         super().__init__(finding.message)
         self.mark = mark
         self.finding = finding
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Building millions of small containers triggers Python's cyclic GC over and over (3x the
-    parse time); the loader creates no cycles, so pause it for the load."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def finding(rule_id: str, span: Span, message: str, anchor_detail: str = "") -> Finding:

@@ -82,7 +82,7 @@ def _collect(pid: int, read_fd: int) -> list | None:  # type: ignore[type-arg]
         _, status = os.waitpid(pid, 0)
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         return None
-    from npaudit.load import gc_paused
+    from npaudit.gcpause import gc_paused
 
     try:
         with gc_paused():  # millions of acyclic containers: no collection passes over them

@@ -11,12 +11,11 @@ A query the solver cannot decide is a `solver-unknown` warning, never a pass.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 from collections.abc import Iterator
 from typing import Any
 
+from npaudit.gcpause import gc_paused
 from npaudit.checks.base import CheckContext, CheckKind, RuleMeta
 from npaudit.encode.outcome import EndpointView, Outcome, RuleRef, Verdict, Witness
 from npaudit.findings import Finding, Related, Severity, object_anchor
@@ -42,23 +41,9 @@ def evaluate(ctx: CheckContext, prop: Property, *, explain: bool = False) -> lis
     Answered once per context: an explained answer also serves an unexplained request."""
     known = ctx.answers.get((prop, True)) or ctx.answers.get((prop, explain))
     if known is None:
-        with _gc_paused():
+        with gc_paused():
             known = ctx.answers[(prop, explain)] = _evaluate(ctx, prop, explain)
     return list(known)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The answers build many small acyclic objects next to a large loaded model: every
-    cyclic-GC pass would walk the whole heap (measured: 1 s of the default-deny questions on
-    10,000 workloads). One pause per property, not per question (each resume can collect)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _evaluate(ctx: CheckContext, prop: Property, explain: bool) -> list[tuple[str, Outcome]]:

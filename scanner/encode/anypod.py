@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from npaudit.gcpause import gc_paused
 from npaudit.encode import prune, sets
 from npaudit.encode.outcome import EndpointSelector, Outcome, Scope, Verdict
 from npaudit.model.types import PortSpec
@@ -39,7 +40,7 @@ def reach(prover: Prover, *, must: bool, src: Sequence[EndpointSelector], dst: S
     # an existing violating pair is the counterexample whenever there is one, and the semantics
     # engine finds it without compiling any rule: ask it first
     if sets.supported(src, dst, ports):
-        with sets.gc_paused():
+        with gc_paused():
             pairs = prover._set_reach().reach(  # noqa: SLF001 - the prover's own engine
                 must=must, src=src, dst=dst, ports=ports, limit=limit, explain=False, notes=notes,
                 budget=prover.settings.rlimit)

@@ -13,6 +13,7 @@ from typing import Any
 
 import z3
 
+from npaudit.gcpause import gc_paused
 from npaudit.encode import anypod, isolation, prune, sets
 from npaudit.encode.compile import Compiler, VocabularyGap
 from npaudit.encode.dns import DnsModel, with_dns
@@ -120,7 +121,7 @@ class Prover:
     def vocab(self) -> Vocabulary:
         """The vocabulary of the model and the properties asked so far (no z3 needed)."""
         if self._vocab is None:
-            with sets.gc_paused():
+            with gc_paused():
                 self._vocab = self._build_vocabulary()
         return self._vocab
 
@@ -180,7 +181,7 @@ class Prover:
         `limit`: how many counterexamples (distinct source/destination classes) to list."""
         self.prepare(Extras.of((*src, *dst), ports))
         if self.engine != "z3" and scope is Scope.WORKLOADS and sets.supported(src, dst, ports):
-            with sets.gc_paused():
+            with gc_paused():
                 return self._set_reach().reach(must=must, src=src, dst=dst, ports=ports, limit=limit,
                                                explain=explain, notes=self.notes(), budget=self.settings.rlimit)
         if self.engine != "z3" and scope is Scope.ANY_POD and len(self.vocab.classes) > self.full_canonical_max:

@@ -13,6 +13,7 @@ tokens admit them, so port sets are computed once per block, never per pair.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from npaudit.algebra.ports import PortSet
@@ -89,15 +90,7 @@ class Builder:
             isolated |= sel
             for c in bits(sel):
                 sigs[c].append(pi)
-        groups: dict[tuple[int, ...], int] = {}
-        maps: list[TokenMasks] = []
-        of = []
-        for sig in sigs:
-            key = tuple(sig)
-            if key not in groups:
-                groups[key] = len(maps)
-                maps.append(self._egress_map(policies, key))
-            of.append(groups[key])
+        maps, of = _grouped(sigs, lambda key: self._egress_map(policies, key))
         return isolated, maps, of
 
     def _egress_map(self, policies: list[tuple[Policy, int]], sig: tuple[int, ...]) -> TokenMasks:
@@ -127,19 +120,14 @@ class Builder:
         for j, pm in enumerate(peer_masks):
             for s in bits(pm):
                 sigs[s].append(j)
-        groups: dict[tuple[int, ...], int] = {}
-        maps: list[TokenMasks] = []
-        of = []
-        for sig in sigs:
-            key = tuple(sig)
-            if key not in groups:
-                groups[key] = len(maps)
-                merged = defaultdict(int, base)
-                for j in key:
-                    for tok, dst in entries[peer_masks[j]].items():
-                        merged[tok] |= dst
-                maps.append(dict(merged))
-            of.append(groups[key])
+        def merged(key: tuple[int, ...]) -> TokenMasks:
+            out = defaultdict(int, base)
+            for j in key:
+                for tok, dst in entries[peer_masks[j]].items():
+                    out[tok] |= dst
+            return dict(out)
+
+        maps, of = _grouped(sigs, merged)
         return isolated, maps, of
 
     def resolve(self, token: Token, named: Named) -> PortSet:
@@ -230,3 +218,18 @@ class Builder:
         if self.host:
             out[PortSet.all()] |= self.host
         return tuple(out.items())
+
+
+def _grouped(sigs: list[list[int]], make: Callable[[tuple[int, ...]], TokenMasks]) -> tuple[list[TokenMasks], list[int]]:
+    """Members with the same signature share one token map: the maps (one per distinct
+    signature, built by `make`) and, per member, the index of its map."""
+    groups: dict[tuple[int, ...], int] = {}
+    maps: list[TokenMasks] = []
+    of = []
+    for sig in sigs:
+        key = tuple(sig)
+        if key not in groups:
+            groups[key] = len(maps)
+            maps.append(make(key))
+        of.append(groups[key])
+    return maps, of

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from npaudit.document import Document
 from npaudit.findings import Finding, Related, Severity
-from npaudit.load import gc_paused
+from npaudit.gcpause import gc_paused
 from npaudit.model.objects import (
     DUPLICATE_RULE_ID,
     ObjectInfo,
