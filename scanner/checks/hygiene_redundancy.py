@@ -1,19 +1,15 @@
 """Redundant (shadowed) policies and redundant rule / peer / port entries.
 
-Removing a policy changes a pod's side of a connection in two ways: its rules no longer allow,
-and - if no other policy selects the pod for that direction - the pod stops being isolated and
-everything is allowed again. So a policy is redundant for a pod x and a direction when either
-other policies keep x isolated and allow everything the policy allows, or nothing else isolates
-x and the policy itself allows everything. A rule, peer or port entry is redundant when the
-other rules of the policies selecting x (and the rest of the rule) admit all it admits.
+What "redundant" means (both effects of removing a policy: its rules stop allowing, and its
+isolation may go) is explained in hygiene_redundancy_analysis.py, which decides it.
 
 Decided exactly on the scanned workloads (hygiene_redundancy_analysis.py), sliced per pod
 (only policies of x's namespace select x) and direction. Items are removed one at a time in
 reverse order, so of two duplicates the later one is reported and the earlier one stays
-needed. Every item found
-redundant is then asked for any pod that could exist (hygiene_anypod.py): scope `any-pod`
-with the rule's severity when that holds, else scope `workloads` with `workloads_severity`
-and, in the message, the pod that could exist which would need the item.
+needed. Every item found redundant is then asked for any pod that could exist
+(hygiene_anypod.py): scope `any-pod` with the rule's severity when that holds, else scope
+`workloads` with `workloads_severity` and, in the message, the pod that could exist which
+would need the item.
 """
 
 from __future__ import annotations
